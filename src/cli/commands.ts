@@ -1,0 +1,7 @@
+/**
+ * The list of CLI commands. Each command lives in its own file and exports `register`, which adds
+ * it (with its options, `--help` text and action) to the program; add new commands here.
+ */
+import type { Command } from 'commander'
+
+export const commands: ReadonlyArray<(program: Command) => void> = []

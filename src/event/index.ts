@@ -1,0 +1,2 @@
+/** The normalized Event and its mappings. */
+export * from './event.js'
