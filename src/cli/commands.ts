@@ -3,5 +3,6 @@
  * it (with its options, `--help` text and action) to the program; add new commands here.
  */
 import type { Command } from 'commander'
+import { register as status } from './status.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = []
+export const commands: ReadonlyArray<(program: Command) => void> = [status]
