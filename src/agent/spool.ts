@@ -1,0 +1,335 @@
+/**
+ * The agent's durable queue between the sources and the shipper.
+ *
+ * Events are appended in frames (one per source batch) to segment files named after their first
+ * seq. A frame is `[u32 length][u32 crc32][JSON {e: events, p: positions}]`: the source positions
+ * travel in the same frame as the events they account for, so after a crash the sources resume
+ * exactly after the last durable event (no loss, no repeat). Appends are group-committed: every
+ * append waiting while a write runs goes into the next write, followed by one fdatasync.
+ *
+ * Nothing is deleted before the manager acknowledged it: `ack(seq)` first persists the state file
+ * (acked seq and merged positions: tmp + fsync + rename), then removes segments entirely at or below
+ * `seq`. When the segments reach `maxBytes`, appends wait (back-pressure on the sources) until an
+ * ack frees space; `onFull` tells the agent so that it can raise an alert.
+ */
+import { crc32 } from 'node:zlib'
+import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Event } from '../event/index.js'
+import type { Json } from '../sources/types.js'
+
+export type Positions = Record<string, Json>
+
+export interface SpoolOptions {
+  /** Bound on the bytes of all segments; appends wait while it is exceeded. */
+  maxBytes?: number
+  /** A segment is closed and a new one started past this size. */
+  segmentBytes?: number
+  /** Called when appends start waiting for space (true) and when they resume (false). */
+  onFull?: (full: boolean) => void
+}
+
+interface Frame {
+  segment: Segment
+  offset: number
+  bytes: number
+  first: number
+  /** Last seq in the frame; `first - 1` for a frame with positions only. */
+  last: number
+}
+
+interface Segment {
+  name: string
+  first: number
+  bytes: number
+  frames: Frame[]
+}
+
+interface Pending {
+  events: Event[]
+  positions: Positions
+  resolve: (r: { first: number; last: number }) => void
+  reject: (err: unknown) => void
+}
+
+const HEADER = 8
+const STATE = 'spool.state.json'
+// Named by first seq, then a counter: two segments can start at the same seq when one holds only positions.
+const segName = (first: number, index: number): string => `${String(first).padStart(20, '0')}.${String(index).padStart(10, '0')}.seg`
+const SEGMENT = /^(\d{20})\.(\d{10})\.seg$/
+
+/** What `open` found: torn or corrupt frames dropped while recovering. */
+export interface SpoolRecovery {
+  droppedBytes: number
+  message?: string
+}
+
+export class Spool {
+  readonly #dir: string
+  readonly #maxBytes: number
+  readonly #segmentBytes: number
+  readonly #onFull: (full: boolean) => void
+  #segments: Segment[] = []
+  #fh: FileHandle | undefined
+  #nextSeq = 1
+  #acked = 0
+  #positions: Positions = {}
+  #queue: Pending[] = []
+  /** Writes and acks run one at a time, in order: an ack must never delete a segment being written. */
+  #lock: Promise<void> = Promise.resolve()
+  #flushScheduled = false
+  #segmentIndex = 0
+  #spaceWaiters: (() => void)[] = []
+  #full = false
+  #closed = false
+  recovery: SpoolRecovery = { droppedBytes: 0 }
+
+  private constructor(dir: string, opts: SpoolOptions) {
+    this.#dir = dir
+    this.#maxBytes = opts.maxBytes ?? 256 * 1024 * 1024
+    this.#segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024
+    this.#onFull = opts.onFull ?? (() => {})
+  }
+
+  /** Opens (creating) the spool in `dir`, dropping a torn frame left by a crash at the end of a segment. */
+  static async open(dir: string, opts: SpoolOptions = {}): Promise<Spool> {
+    const s = new Spool(dir, opts)
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await s.#load()
+    return s
+  }
+
+  /** The highest seq the manager acknowledged. */
+  get acked(): number {
+    return this.#acked
+  }
+
+  /** The highest seq stored (acknowledged or not). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1
+  }
+
+  /** Bytes held in segment files. */
+  get bytes(): number {
+    return this.#segments.reduce((n, s) => n + s.bytes, 0)
+  }
+
+  /** The latest durable position of every source. */
+  positions(): ReadonlyMap<string, Json> {
+    return new Map(Object.entries(this.#positions))
+  }
+
+  /**
+   * Stores events (assigning their seqs) together with the source positions they bring up to date;
+   * resolves once both are on disk. Waits first while the spool is full.
+   */
+  async append(events: Event[], positions: Positions = {}): Promise<{ first: number; last: number }> {
+    if (this.#closed) throw new Error('the spool is closed')
+    while (this.bytes >= this.#maxBytes && !this.#closed) {
+      if (!this.#full) {
+        this.#full = true
+        this.#onFull(true)
+      }
+      await new Promise<void>((r) => this.#spaceWaiters.push(r))
+    }
+    if (this.#closed) throw new Error('the spool is closed')
+    if (this.#full) {
+      this.#full = false
+      this.#onFull(false)
+    }
+    const r = new Promise<{ first: number; last: number }>((resolve, reject) =>
+      this.#queue.push({ events, positions, resolve, reject }),
+    )
+    this.#kick()
+    return r
+  }
+
+  /** Events with seq >= `from`, in order, up to about `maxEvents` (whole frames). */
+  async read(from: number, maxEvents: number): Promise<Event[]> {
+    const out: Event[] = []
+    for (const seg of this.#segments) {
+      if (seg.frames.length === 0 || seg.frames[seg.frames.length - 1].last < from) continue
+      const fh = await open(join(this.#dir, seg.name), 'r').catch(() => undefined)
+      if (!fh) continue // deleted by a concurrent ack: everything in it was acknowledged
+      try {
+        for (const f of seg.frames) {
+          if (f.last < from || f.last < f.first) continue
+          const buf = Buffer.alloc(f.bytes - HEADER)
+          await fh.read(buf, 0, buf.length, f.offset + HEADER)
+          const payload = JSON.parse(buf.toString('utf8')) as { e: Event[] }
+          for (const ev of payload.e) if (ev.seq >= from) out.push(ev)
+          if (out.length >= maxEvents) return out
+        }
+      } finally {
+        await fh.close()
+      }
+    }
+    return out
+  }
+
+  /** Records the manager's acknowledgement and deletes the segments it fully covers. */
+  async ack(seq: number): Promise<void> {
+    if (seq <= this.#acked) return
+    if (seq > this.lastSeq) throw new Error(`ack ${seq} is beyond the last stored seq ${this.lastSeq}`)
+    await this.#exclusive(() => this.#ackLocked(seq))
+  }
+
+  async #ackLocked(seq: number): Promise<void> {
+    if (seq <= this.#acked) return
+    this.#acked = seq
+    await this.#saveState()
+    const done = this.#segments.filter((s) => s.frames.length > 0 && s.frames[s.frames.length - 1].last <= seq)
+    for (const seg of done) {
+      if (seg === this.#segments[this.#segments.length - 1] && this.#fh) {
+        await this.#fh.close()
+        this.#fh = undefined
+      }
+      await unlink(join(this.#dir, seg.name)).catch(() => {})
+      this.#segments = this.#segments.filter((s) => s !== seg)
+    }
+    if (done.length) this.#wake()
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#wake()
+    await this.#exclusive(async () => {})
+    await this.#fh?.close()
+    this.#fh = undefined
+  }
+
+  #wake(): void {
+    const w = this.#spaceWaiters
+    this.#spaceWaiters = []
+    for (const r of w) r()
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const r = this.#lock.then(fn)
+    this.#lock = r.then(
+      () => {},
+      () => {},
+    )
+    return r
+  }
+
+  /** Schedules one flush for everything queued; appends arriving meanwhile wait for the next one. */
+  #kick(): void {
+    if (this.#flushScheduled || this.#queue.length === 0) return
+    this.#flushScheduled = true
+    void this.#exclusive(async () => {
+      this.#flushScheduled = false
+      await this.#flush()
+    }).then(() => this.#kick())
+  }
+
+  /** Writes every queued append as frames, then one datasync, then resolves them all. */
+  async #flush(): Promise<void> {
+    const batch = this.#queue
+    this.#queue = []
+    try {
+      const done: { first: number; last: number }[] = []
+      for (const p of batch) {
+        const seg = await this.#segmentFor()
+        const first = this.#nextSeq
+        for (const ev of p.events) ev.seq = this.#nextSeq++
+        const payload = Buffer.from(JSON.stringify({ e: p.events, p: p.positions }), 'utf8')
+        const frame = Buffer.allocUnsafe(HEADER + payload.length)
+        frame.writeUInt32LE(payload.length, 0)
+        frame.writeUInt32LE(crc32(payload), 4)
+        payload.copy(frame, HEADER)
+        await this.#fh!.write(frame, 0, frame.length, seg.bytes)
+        seg.frames.push({ segment: seg, offset: seg.bytes, bytes: frame.length, first, last: this.#nextSeq - 1 })
+        seg.bytes += frame.length
+        Object.assign(this.#positions, p.positions)
+        done.push({ first, last: this.#nextSeq - 1 })
+      }
+      await this.#fh!.datasync()
+      batch.forEach((p, i) => p.resolve(done[i]))
+    } catch (err) {
+      for (const p of batch) p.reject(err)
+    }
+  }
+
+  async #segmentFor(): Promise<Segment> {
+    let seg = this.#segments[this.#segments.length - 1]
+    if (!seg || !this.#fh || seg.bytes >= this.#segmentBytes) {
+      await this.#fh?.close()
+      seg = { name: segName(this.#nextSeq, ++this.#segmentIndex), first: this.#nextSeq, bytes: 0, frames: [] }
+      this.#fh = await open(join(this.#dir, seg.name), 'wx', 0o600)
+      this.#segments.push(seg)
+      await this.#syncDir()
+    }
+    return seg
+  }
+
+  async #syncDir(): Promise<void> {
+    const d = await open(this.#dir, 'r')
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
+  }
+
+  async #saveState(): Promise<void> {
+    const tmp = join(this.#dir, `${STATE}.tmp`)
+    const fh = await open(tmp, 'w', 0o600)
+    try {
+      await fh.writeFile(JSON.stringify({ version: 1, acked: this.#acked, positions: this.#positions }))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, join(this.#dir, STATE))
+    await this.#syncDir()
+  }
+
+  async #load(): Promise<void> {
+    try {
+      const st = JSON.parse(await readFile(join(this.#dir, STATE), 'utf8')) as { version: number; acked: number; positions: Positions }
+      if (st.version !== 1) throw new Error(`${this.#dir}/${STATE}: unsupported version ${st.version}`)
+      this.#acked = st.acked
+      this.#positions = st.positions
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    }
+    this.#nextSeq = this.#acked + 1
+    const names = (await readdir(this.#dir)).filter((n) => SEGMENT.test(n)).sort()
+    for (const name of names) {
+      this.#segmentIndex = Math.max(this.#segmentIndex, Number(SEGMENT.exec(name)![2]))
+      const buf = await readFile(join(this.#dir, name))
+      const seg: Segment = { name, first: Number(name.slice(0, 20)), bytes: 0, frames: [] }
+      let off = 0
+      while (off + HEADER <= buf.length) {
+        const len = buf.readUInt32LE(off)
+        const end = off + HEADER + len
+        if (end > buf.length) break
+        const payload = buf.subarray(off + HEADER, end)
+        if (crc32(payload) !== buf.readUInt32LE(off + 4)) break
+        const { e, p } = JSON.parse(payload.toString('utf8')) as { e: Event[]; p: Positions }
+        const first = e.length ? e[0].seq : this.#nextSeq
+        const last = e.length ? e[e.length - 1].seq : first - 1
+        seg.frames.push({ segment: seg, offset: off, bytes: end - off, first, last })
+        if (e.length) this.#nextSeq = last + 1
+        Object.assign(this.#positions, p)
+        off = end
+      }
+      if (off < buf.length) {
+        // A crash in the middle of a write leaves a torn last frame; nothing after it was acknowledged
+        // to anyone (its append never resolved), so it is cut off.
+        this.recovery = {
+          droppedBytes: this.recovery.droppedBytes + buf.length - off,
+          message: `${name}: dropped ${buf.length - off} bytes of an incomplete frame at offset ${off}`,
+        }
+        const fh = await open(join(this.#dir, name), 'r+')
+        await fh.truncate(off)
+        await fh.sync()
+        await fh.close()
+      }
+      seg.bytes = off
+      if (seg.frames.length) this.#segments.push(seg)
+      else await unlink(join(this.#dir, name))
+    }
+  }
+}
