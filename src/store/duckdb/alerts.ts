@@ -1,0 +1,258 @@
+/**
+ * The embedded analytical store: alerts and archived events in one DuckDB file. Writes are
+ * appender batches on a dedicated connection, serialized with retention steps; reads use their own
+ * connection, so dashboards query while ingestion appends (DuckDB is MVCC).
+ */
+import { statSync } from 'node:fs'
+import {
+  DuckDBInstance,
+  LIST,
+  listValue,
+  VARCHAR,
+  timestampValue,
+  type DuckDBAppender,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api'
+import type { Event } from '../../event/event.js'
+import type { AlertDoc } from '../alert.js'
+import { ALERT_COLUMNS, columnValue } from '../schema.js'
+import { compileQuery, duckdb, parseQuery } from '../query/index.js'
+import { plain, projectDoc, projectRow } from '../rows.js'
+import { SerialQueue } from '../serial.js'
+import type { AlertStore, QueryOptions, QueryResult, RetentionPolicy, RetentionResult, StoreStats } from '../store.js'
+import { MIGRATIONS } from './migrations.js'
+
+const DAY_MS = 86_400_000
+const TEXT_LIST = LIST(VARCHAR)
+
+function toMicros(iso: string | undefined, fallback: number): bigint {
+  const ms = iso === undefined ? NaN : Date.parse(iso)
+  return BigInt(Number.isNaN(ms) ? fallback : ms) * 1000n
+}
+
+export class DuckAlertStore implements AlertStore {
+  private readonly writes = new SerialQueue()
+  private closed = false
+
+  private constructor(
+    private readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private seq: bigint,
+    private eventSeq: bigint,
+  ) {}
+
+  /** Opens (creating and migrating) the database file; `:memory:` for a throwaway store. */
+  static async open(path: string): Promise<DuckAlertStore> {
+    const instance = await DuckDBInstance.create(path)
+    const writer = await instance.connect()
+    await migrate(writer)
+    const reader = await instance.connect()
+    const max = async (table: string) =>
+      BigInt(String((await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM ${table}`)).getRows()[0]?.[0] ?? 0))
+    return new DuckAlertStore(path, instance, writer, reader, await max('alerts'), await max('events'))
+  }
+
+  /** Write jobs queued or running: the analysis loop's view of store backpressure. */
+  get writeDepth(): number {
+    return this.writes.depth
+  }
+
+  insertAlerts(alerts: readonly AlertDoc[]): Promise<void> {
+    if (alerts.length === 0) return Promise.resolve()
+    return this.writes.run(async () => {
+      const ap = await this.writer.createAppender('alerts')
+      try {
+        const now = Date.now()
+        for (const a of alerts) {
+          this.seq++
+          const doc = a.id === undefined ? { ...a, id: `${Math.floor(Date.parse(a.timestamp) / 1000) || 0}.${this.seq}` } : a
+          ap.appendBigInt(this.seq)
+          for (const c of ALERT_COLUMNS) {
+            if (c.type === 'time') {
+              ap.appendTimestamp(timestampValue(toMicros(doc.timestamp, now)))
+              continue
+            }
+            const v = columnValue(c, doc)
+            if (v === null) ap.appendNull()
+            else if (c.type === 'list') ap.appendList(listValue(v as readonly string[]), TEXT_LIST)
+            else if (c.type === 'int') ap.appendInteger(v as number)
+            else ap.appendVarchar(v as string)
+          }
+          ap.appendVarchar(JSON.stringify(doc))
+          ap.endRow()
+        }
+        ap.flushSync()
+      } finally {
+        ap.closeSync()
+      }
+    })
+  }
+
+  insertEvents(events: readonly Event[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve()
+    return this.writes.run(async () => {
+      const ap: DuckDBAppender = await this.writer.createAppender('events')
+      try {
+        const now = Date.now()
+        for (const e of events) {
+          ap.appendBigInt(++this.eventSeq)
+          ap.appendTimestamp(timestampValue(toMicros(e.time, now)))
+          ap.appendVarchar(e.agent)
+          ap.appendBigInt(BigInt(e.seq))
+          ap.appendVarchar(e.source)
+          ap.appendVarchar(e.location)
+          ap.appendVarchar(e.kind)
+          ap.appendVarchar(e.raw)
+          ap.appendVarchar(JSON.stringify(e.fields))
+          ap.endRow()
+        }
+        ap.flushSync()
+      } finally {
+        ap.closeSync()
+      }
+    })
+  }
+
+  async query(text: string, opts: QueryOptions = {}): Promise<QueryResult> {
+    const compiled = compileQuery(parseQuery(text), duckdb, opts)
+    const reader = await this.reader.runAndReadAll(compiled.sql, compiled.params as DuckDBValue[])
+    const raw = reader.getRowObjectsJS()
+    if (compiled.kind === 'search') {
+      const docs = raw.map((r) => JSON.parse(String(r.doc)) as Record<string, unknown>)
+      return {
+        kind: 'search',
+        columns: compiled.fields ?? [],
+        rows: compiled.fields ? docs.map((d) => projectDoc(d, compiled.fields ?? [])) : docs,
+      }
+    }
+    const rows = raw.map((r) => {
+      const out: Record<string, unknown> = {}
+      for (const c of compiled.columns) out[c.name] = plain(r[c.alias])
+      return out
+    })
+    const names = compiled.columns.map((c) => c.name)
+    return {
+      kind: 'aggregate',
+      columns: compiled.fields ?? names,
+      rows: compiled.fields ? rows.map((r) => projectRow(r, compiled.fields ?? [])) : rows,
+    }
+  }
+
+  async getAlert(id: string): Promise<AlertDoc | undefined> {
+    // Alert ids start with their epoch second, which lets DuckDB skip row groups by time.
+    const epoch = Number(id.split('.', 1)[0])
+    const hint = Number.isFinite(epoch) && /^\d+\.\d+$/.test(id)
+    const sql = hint
+      ? `SELECT doc FROM alerts WHERE ts >= to_timestamp($2) AND ts < to_timestamp($3) AND alert_id = $1 LIMIT 1`
+      : `SELECT doc FROM alerts WHERE alert_id = $1 LIMIT 1`
+    const params: DuckDBValue[] = hint ? [id, epoch - 1, epoch + 2] : [id]
+    let rows = (await this.reader.runAndReadAll(sql, params)).getRows()
+    // A producer's own id need not follow the epoch convention: fall back to a full scan.
+    if (rows.length === 0 && hint) rows = (await this.reader.runAndReadAll(`SELECT doc FROM alerts WHERE alert_id = $1 LIMIT 1`, [id])).getRows()
+    const doc = rows[0]?.[0]
+    return doc === undefined ? undefined : (JSON.parse(String(doc)) as AlertDoc)
+  }
+
+  /**
+   * Deletes by age, then by size, one day of data per write job, so that batches waiting to be
+   * inserted run between the steps.
+   */
+  async applyRetention(policy: RetentionPolicy, now: Date = new Date()): Promise<RetentionResult> {
+    let deletedAlerts = 0
+    let deletedEvents = 0
+    if (policy.maxAgeDays !== undefined) {
+      const cutoff = now.getTime() - policy.maxAgeDays * DAY_MS
+      for (const table of ['alerts', 'events'] as const) {
+        const n = await this.deleteBefore(table, cutoff)
+        if (table === 'alerts') deletedAlerts += n
+        else deletedEvents += n
+      }
+    }
+    if (policy.maxBytes !== undefined) {
+      const { alerts } = await this.stats()
+      const used = await this.usedBytes()
+      if (alerts > 0 && used > policy.maxBytes) {
+        // Keep as many of the newest alerts as fit at the current bytes per alert.
+        const keep = Math.floor(alerts * (policy.maxBytes / used))
+        const row = (
+          await this.reader.runAndReadAll(`SELECT epoch_ms(ts) FROM alerts ORDER BY ts DESC LIMIT 1 OFFSET $1`, [keep])
+        ).getRows()[0]
+        if (row) deletedAlerts += await this.deleteBefore('alerts', Number(row[0]) + 1)
+      }
+    }
+    if (deletedAlerts + deletedEvents > 0) await this.writes.run(() => this.writer.run('CHECKPOINT'))
+    return { deletedAlerts, deletedEvents }
+  }
+
+  /** Deletes rows with ts < cutoffMs, oldest day first, each day its own write job. */
+  private async deleteBefore(table: 'alerts' | 'events', cutoffMs: number): Promise<number> {
+    const first = (await this.reader.runAndReadAll(`SELECT epoch_ms(min(ts)) FROM ${table}`)).getRows()[0]?.[0]
+    if (first === null || first === undefined) return 0
+    let deleted = 0
+    for (let step = Number(first) + DAY_MS; ; step += DAY_MS) {
+      const upTo = Math.min(step, cutoffMs)
+      deleted += await this.writes.run(async () => {
+        const r = await this.writer.run(`DELETE FROM ${table} WHERE ts < make_timestamp(CAST($1 AS BIGINT) * 1000)`, [upTo])
+        return r.rowsChanged
+      })
+      if (upTo >= cutoffMs) return deleted
+    }
+  }
+
+  private async usedBytes(): Promise<number> {
+    const r = (await this.reader.runAndReadAll(`SELECT used_blocks, block_size FROM pragma_database_size()`)).getRowObjectsJS()[0]
+    const fromPragma = r ? Number(r.used_blocks) * Number(r.block_size) : 0
+    return fromPragma || this.fileBytes()
+  }
+
+  private fileBytes(): number {
+    if (this.path === ':memory:') return 0
+    let total = 0
+    for (const p of [this.path, `${this.path}.wal`]) {
+      try {
+        total += statSync(p).size
+      } catch {
+        // No WAL right after a checkpoint.
+      }
+    }
+    return total
+  }
+
+  async stats(): Promise<StoreStats> {
+    const count = async (t: string) => Number((await this.reader.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRows()[0]?.[0] ?? 0)
+    return { alerts: await count('alerts'), events: await count('events'), bytes: this.fileBytes() }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.writes.run(async () => {
+      await this.writer.run('CHECKPOINT')
+    })
+    this.reader.closeSync()
+    this.writer.closeSync()
+    this.instance.closeSync()
+  }
+}
+
+async function migrate(conn: DuckDBConnection): Promise<void> {
+  await conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)')
+  const done = new Set(
+    (await conn.runAndReadAll('SELECT version FROM schema_migrations')).getRows().map((r) => Number(r[0])),
+  )
+  for (const m of MIGRATIONS) {
+    if (done.has(m.version)) continue
+    await conn.run('BEGIN TRANSACTION')
+    try {
+      for (const s of m.sql) await conn.run(s)
+      await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description])
+      await conn.run('COMMIT')
+    } catch (err) {
+      await conn.run('ROLLBACK')
+      throw err
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The embedded default store: `alerts.duckdb` (alerts, archived events) and `state.sqlite`
+ * (users, tokens, sessions, agents) in one data directory.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { DuckAlertStore } from './duckdb/alerts.js'
+import { StateStore } from './sqlite/state.js'
+import type { Store } from './store.js'
+
+export const ALERTS_DB = 'alerts.duckdb'
+export const STATE_DB = 'state.sqlite'
+
+export interface EmbeddedStore extends Store {
+  readonly alerts: DuckAlertStore
+}
+
+/**
+ * Opens the store in `dir`, creating and migrating it. DuckDB allows one process per file: a
+ * second opener fails with DuckDB's lock error, which callers report as "a manager holds it".
+ */
+export async function openEmbeddedStore(dir: string): Promise<EmbeddedStore> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  const alerts = await DuckAlertStore.open(join(dir, ALERTS_DB))
+  let state: StateStore
+  try {
+    state = new StateStore(join(dir, STATE_DB))
+  } catch (err) {
+    await alerts.close()
+    throw err
+  }
+  return {
+    alerts,
+    state,
+    async close() {
+      await alerts.close()
+      state.close()
+    },
+  }
+}
