@@ -30,7 +30,7 @@ export class Baseline {
   readonly #get: Database.Statement<[string], Row>
   readonly #put: Database.Statement<[Row]>
   readonly #del: Database.Statement<[string]>
-  readonly #under: Database.Statement<[string, string], Row>
+  readonly #under: Database.Statement<[{ root: string; base: string }], Row>
   readonly #getContent: Database.Statement<[string], { data: Buffer }>
   readonly #putContent: Database.Statement<[string, Buffer, number]>
   readonly #delContent: Database.Statement<[string]>
@@ -60,7 +60,7 @@ export class Baseline {
     )
     this.#del = this.#db.prepare('DELETE FROM fim_entry WHERE path = ?')
     // Paths under a root: the root itself and everything below `root/` (a range scan on the key).
-    this.#under = this.#db.prepare("SELECT * FROM fim_entry WHERE path = ?1 OR (path >= ?2 || '/' AND path < ?2 || '0')")
+    this.#under = this.#db.prepare("SELECT * FROM fim_entry WHERE path = @root OR (path >= @base || '/' AND path < @base || '0')")
     this.#getContent = this.#db.prepare('SELECT data FROM fim_content WHERE path = ?')
     this.#putContent = this.#db.prepare('INSERT OR REPLACE INTO fim_content VALUES (?, ?, ?)')
     this.#delContent = this.#db.prepare('DELETE FROM fim_content WHERE path = ?')
@@ -76,7 +76,7 @@ export class Baseline {
   under(root: string): Map<string, FileEntry> {
     const base = root === '/' ? '' : root
     const out = new Map<string, FileEntry>()
-    for (const row of this.#under.iterate(root, base)) out.set(row.path, row)
+    for (const row of this.#under.iterate({ root, base })) out.set(row.path, row)
     return out
   }
 
@@ -89,9 +89,30 @@ export class Baseline {
     this.dropContent(path)
   }
 
-  /** Runs `fn` in one transaction: a scan's writes commit together and fast. */
-  batch<T>(fn: () => T): T {
-    return this.#db.transaction(fn)()
+  /**
+   * Runs an async `fn` inside one transaction (scans write thousands of rows). A call made while a
+   * transaction is open joins it.
+   */
+  async batchAsync<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#db.inTransaction) return fn()
+    this.#db.exec('BEGIN')
+    try {
+      const r = await fn()
+      this.#db.exec('COMMIT')
+      return r
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
+      throw err
+    }
+  }
+
+  /** Whether `root` has had a complete scan (its first scan records files without events). */
+  scanned(root: string): boolean {
+    return this.#db.prepare<[string], { value: string }>('SELECT value FROM fim_meta WHERE key = ?').get(`scanned:${root}`) !== undefined
+  }
+
+  markScanned(root: string): void {
+    this.#db.prepare('INSERT OR REPLACE INTO fim_meta VALUES (?, ?)').run(`scanned:${root}`, new Date().toISOString())
   }
 
   /** The previous content of a report_changes file, if kept. */

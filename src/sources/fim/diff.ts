@@ -28,8 +28,8 @@ export function unifiedDiff(path: string, before: Buffer | undefined, after: Buf
   if (a.equals(b)) return DIFF_MESSAGES.noChange
   if (isBinary(a) || isBinary(b)) return DIFF_MESSAGES.binary
   const patch = createTwoFilesPatch(path, path, a.toString('utf8'), b.toString('utf8'), '', '', { context: 3 })
-  // Drop jsdiff's "=====" separator line: the rest is what `diff -u` prints.
-  const text = patch.replace(/^=+\n/, '')
+  // Drop jsdiff's "Index:" and "=====" lines: the rest is what `diff -u` prints.
+  const text = patch.replace(/^(Index: [^\n]*\n)?=+\n/, '')
   if (Buffer.byteLength(text) <= maxBytes) return text
   const cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8').replace(/\uFFFD$/, '')
   return `${cut.slice(0, cut.lastIndexOf('\n') + 1)}... diff truncated at ${maxBytes} bytes\n`

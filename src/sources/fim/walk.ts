@@ -54,7 +54,7 @@ export async function* walk(cfg: FimConfig, dir: CompiledDirectory, start: strin
     for await (const e of handle) {
       const p = join(d, e.name)
       if (e.isDirectory()) {
-        if (depthBelow(dir.path, p) <= dir.recursion_level) subdirs.push(p)
+        if (depthBelow(dir.path, p) < dir.recursion_level) subdirs.push(p)
       } else if (e.isFile() || e.isSymbolicLink()) {
         if (covers(cfg, dir, p)) yield p
       }

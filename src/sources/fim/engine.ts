@@ -1,0 +1,210 @@
+/**
+ * The FIM engine: compares files with the baseline and turns differences into changes. It knows
+ * nothing of timers or watchers; the monitor (monitor.ts) decides when to scan or check a path.
+ */
+import { lstat } from 'node:fs/promises'
+import type { Event } from '../../event/event.js'
+import type { Baseline } from './baseline.js'
+import { BurstGate, emitScanChanges } from './bulk.js'
+import type { CompiledDirectory, FimConfig } from './config.js'
+import { DIFF_MESSAGES, unifiedDiff } from './diff.js'
+import { IdNames, readEntry, type FileEntry } from './entry.js'
+import { changedAttributes, type AuditInfo, type FimChange, type FimMode } from './events.js'
+import { covers, walk } from './walk.js'
+
+export interface ScanStats {
+  files: number
+  added: number
+  modified: number
+  deleted: number
+  errors: number
+  /** True for directories seen for the first time: their files were recorded without events. */
+  initial: boolean
+  ms: number
+}
+
+export interface EngineOptions {
+  /** Where /etc/passwd and /etc/group are read for user and group names. */
+  idRoot?: string
+  /** Reads of files in flight during a scan. */
+  concurrency?: number
+  /** A directory that could not be read, a file that vanished mid-read... */
+  onError?: (path: string, err: Error) => void
+}
+
+/** Content-bearing attributes: a diff is worth computing only when one of these changed. */
+const CONTENT = new Set(['size', 'md5', 'sha1', 'sha256', 'type'])
+
+export class FimEngine {
+  readonly #cfg: FimConfig
+  readonly #db: Baseline
+  readonly #emit: (e: Event) => void
+  readonly #o: EngineOptions
+  readonly #gate: BurstGate
+  #names: IdNames | undefined
+  /** Paths whose previous content was refused by the disk quota: their next diff says so. */
+  readonly #quotaMissed = new Set<string>()
+
+  constructor(cfg: FimConfig, db: Baseline, emit: (e: Event) => void, o: EngineOptions = {}) {
+    this.#cfg = cfg
+    this.#db = db
+    this.#emit = emit
+    this.#o = o
+    this.#gate = new BurstGate({ threshold: cfg.bulk_threshold, windowMs: cfg.bulk_window_ms, quietMs: Math.min(cfg.bulk_window_ms, 500), emit })
+  }
+
+  async #idNames(refresh = false): Promise<IdNames> {
+    if (!this.#names || refresh) this.#names = await IdNames.load(this.#o.idRoot)
+    return this.#names
+  }
+
+  /** The most specific monitored directory covering `path`, if any. */
+  directoryFor(path: string): CompiledDirectory | undefined {
+    let best: CompiledDirectory | undefined
+    for (const d of this.#cfg.directories) {
+      const inside = path === d.path || path.startsWith(d.path === '/' ? '/' : d.path + '/')
+      if (inside && (!best || d.path.length > best.path.length)) best = d
+    }
+    return best
+  }
+
+  /**
+   * Compares one path with the baseline, updates the baseline, and returns the change (if any).
+   * `dir` must be the path's directory (directoryFor).
+   */
+  async compare(path: string, dir: CompiledDirectory, mode: FimMode, before: FileEntry | undefined, audit?: AuditInfo): Promise<FimChange | undefined> {
+    const cfg = this.#cfg
+    const nodiff = cfg.isNodiff(path)
+    const limit = dir.diff_size_limit_bytes ?? cfg.diff_file_size_limit_bytes
+    const keep = dir.report_changes && !nodiff ? limit : undefined
+    const r = await readEntry(path, { names: await this.#idNames(), maxHashBytes: cfg.file_max_size_bytes, keepContentBytes: keep })
+    const base = { path, mode, tags: dir.tags, time: new Date(), ...(audit ? { audit } : {}) }
+    if (!r) {
+      if (!before) return undefined
+      this.#db.delete(path)
+      this.#quotaMissed.delete(path)
+      return { ...base, event: 'deleted', before, changed: [] }
+    }
+    const after = r.entry
+    if (!before) {
+      this.#db.put(after)
+      if (r.content) this.#keep(path, r.content)
+      return { ...base, event: 'added', after, changed: [] }
+    }
+    const changed = changedAttributes(before, after, dir.checks)
+    this.#db.put(after) // also records attributes the directory does not check
+    if (changed.length === 0) return undefined
+    const change: FimChange = { ...base, event: 'modified', before, after, changed }
+    if (dir.report_changes && changed.some((a) => CONTENT.has(a))) change.diff = this.#diff(path, after, r.content, nodiff, limit)
+    return change
+  }
+
+  #diff(path: string, after: FileEntry, content: Buffer | undefined, nodiff: boolean, limit: number): string {
+    if (nodiff) return DIFF_MESSAGES.nodiff
+    if (after.size > limit || !content) {
+      this.#db.dropContent(path)
+      return DIFF_MESSAGES.fileSize
+    }
+    const previous = this.#db.content(path)
+    const missed = this.#quotaMissed.has(path)
+    this.#keep(path, content)
+    if (!previous) return missed ? DIFF_MESSAGES.diskQuota : DIFF_MESSAGES.noPrevious
+    return unifiedDiff(path, previous, content, this.#cfg.max_diff_bytes)
+  }
+
+  #keep(path: string, content: Buffer): void {
+    if (this.#db.keepContent(path, content, this.#cfg.diff_disk_quota_bytes)) this.#quotaMissed.delete(path)
+    else this.#quotaMissed.add(path)
+  }
+
+  /**
+   * Checks one path after a realtime notification: a file, a link, a new directory (walked), or a
+   * vanished path (its baseline entries and everything below it are deleted).
+   */
+  async check(path: string, mode: FimMode = 'realtime', audit?: AuditInfo): Promise<void> {
+    const dir = this.directoryFor(path)
+    if (!dir) return
+    const st = await lstat(path).catch(() => undefined)
+    const paths: string[] = []
+    if (st?.isDirectory()) {
+      for await (const p of walk(this.#cfg, dir, path, this.#onError)) paths.push(p)
+      for (const p of this.#db.under(path).keys()) if (!paths.includes(p)) paths.push(p)
+    } else if (st) {
+      if (covers(this.#cfg, dir, path)) paths.push(path)
+    } else {
+      paths.push(...this.#db.under(path).keys())
+    }
+    for (const p of paths) {
+      const c = await this.compare(p, this.directoryFor(p) ?? dir, mode, this.#db.get(p), audit)
+      if (c) this.#gate.push(c)
+    }
+  }
+
+  #onError = (path: string, err: Error): void => {
+    this.#o.onError?.(path, err)
+  }
+
+  /** Full scan of every monitored directory (the scheduled scan, and the rescan after an overflow). */
+  async scan(mode: FimMode = 'scheduled', only?: readonly CompiledDirectory[]): Promise<ScanStats> {
+    const t0 = performance.now()
+    await this.#idNames(true)
+    const stats: ScanStats = { files: 0, added: 0, modified: 0, deleted: 0, errors: 0, initial: false, ms: 0 }
+    const changes: FimChange[] = []
+    const onError = (path: string, err: Error): void => {
+      stats.errors++
+      this.#onError(path, err)
+    }
+    for (const dir of only ?? this.#cfg.directories) {
+      const known = this.#db.under(dir.path)
+      // Entries below a more specific monitored directory belong to that one's scan.
+      const nested = this.#cfg.directories.filter((d) => d !== dir && d.path.startsWith(dir.path === '/' ? '/' : dir.path + '/'))
+      const mine = (p: string): boolean => this.directoryFor(p) === dir
+      const initial = known.size === 0 && !this.#db.scanned(dir.path)
+      stats.initial ||= initial
+      const concurrency = this.#o.concurrency ?? 32
+      const inflight = new Set<Promise<void>>()
+      const pending: FimChange[] = []
+      await this.#db.batchAsync(async () => {
+        for await (const p of walk(this.#cfg, dir, dir.path, onError)) {
+          if (nested.length && !mine(p)) continue
+          stats.files++
+          const before = known.get(p)
+          known.delete(p)
+          const job = this.compare(p, dir, mode, before).then(
+            (c) => {
+              if (c && !initial) pending.push(c)
+            },
+            (err: Error) => onError(p, err),
+          )
+          inflight.add(job)
+          void job.finally(() => inflight.delete(job))
+          if (inflight.size >= concurrency) await Promise.race(inflight)
+        }
+        await Promise.all(inflight)
+        // What the walk did not see is gone, or no longer in scope (ignored, restricted, too deep):
+        // the first is a deletion, the second is forgotten quietly.
+        for (const [p, before] of known) {
+          if (nested.length && !mine(p)) continue
+          if (!covers(this.#cfg, dir, p)) {
+            this.#db.delete(p)
+            continue
+          }
+          const c = await this.compare(p, dir, mode, before)
+          if (c && !initial) pending.push(c)
+        }
+      })
+      this.#db.markScanned(dir.path)
+      pending.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+      changes.push(...pending)
+    }
+    for (const c of changes) stats[c.event]++
+    emitScanChanges(changes, mode, this.#cfg.bulk_threshold, this.#emit)
+    stats.ms = performance.now() - t0
+    return stats
+  }
+
+  /** Sends out changes a realtime burst is still holding (on stop). */
+  flush(): void {
+    this.#gate.flush()
+  }
+}

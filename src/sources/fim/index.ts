@@ -1,0 +1,13 @@
+/** File integrity monitoring: configuration, baseline, engine and the realtime/scheduled monitor. */
+export { compileFimConfig, loadFimYaml, FimConfigError, FimConfigSchema, APPARMOR_DEFAULT } from './config.js'
+export type { FimConfig, FimConfigInput, CompiledDirectory, Checks } from './config.js'
+export { parseSyscheck, parseDataUnit } from './syscheck.js'
+export { Baseline } from './baseline.js'
+export { FimEngine } from './engine.js'
+export type { ScanStats } from './engine.js'
+export { FimMonitor, fimNotice } from './monitor.js'
+export type { FimMonitorOptions } from './monitor.js'
+export { fimEvent, fullLog, changedAttributes } from './events.js'
+export type { AuditInfo, FimChange, FimEventType, FimMode } from './events.js'
+export { DIFF_MESSAGES, unifiedDiff } from './diff.js'
+export { compileSregex } from './sregex.js'

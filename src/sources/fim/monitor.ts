@@ -1,0 +1,144 @@
+/**
+ * The FIM source: scheduled full scans plus realtime inotify (via @parcel/watcher: recursive, new
+ * subdirectories watched as they appear), all feeding the engine through one serial queue so a
+ * realtime check never races a scan. Start/stop and an `emit(event)` callback, for the agent.
+ */
+import watcher from '@parcel/watcher'
+import { stat } from 'node:fs/promises'
+import type { Event } from '../../event/event.js'
+import { Baseline } from './baseline.js'
+import type { CompiledDirectory, FimConfig } from './config.js'
+import { FimEngine, type ScanStats } from './engine.js'
+import type { AuditInfo } from './events.js'
+
+export interface FimMonitorOptions {
+  config: FimConfig
+  /** The baseline database file (created if missing), or an open Baseline. */
+  database: string | Baseline
+  emit: (e: Event) => void
+  /** Root for /etc/passwd and /etc/group (user and group names). */
+  idRoot?: string
+  /**
+   * A realtime batch with at least this many paths is handled by a rescan of its directory rather
+   * than path by path: cheaper, and safe when the watcher may have dropped events (parcel/watcher
+   * discards the kernel's IN_Q_OVERFLOW without telling us).
+   */
+  rescanBatchSize?: number
+  /** Who-data: asked who changed a path just before the path is checked (see whodata.ts). */
+  attribute?: (path: string) => AuditInfo | undefined
+}
+
+/** A notice about FIM itself (a watch that failed, an overflow rescan), as an `agent` Event. */
+export function fimNotice(code: string, message: string, fields: Record<string, string> = {}): Event {
+  return {
+    seq: 0,
+    time: new Date().toISOString(),
+    agent: '',
+    source: 'fim',
+    location: 'syscheck',
+    kind: 'agent',
+    raw: `ossec: ${message}`,
+    fields: { 'agent.notice': code, 'agent.component': 'fim', ...fields },
+  }
+}
+
+export class FimMonitor {
+  readonly #o: FimMonitorOptions
+  readonly #db: Baseline
+  readonly #ownsDb: boolean
+  readonly #engine: FimEngine
+  #queue: Promise<unknown> = Promise.resolve()
+  readonly #subs = new Map<string, watcher.AsyncSubscription>()
+  readonly #timers = new Map<string, NodeJS.Timeout>()
+  #interval: NodeJS.Timeout | undefined
+  #stopped = true
+  /** Resolves when the first scan (if scan_on_start) is done: tests and benches wait on it. */
+  ready: Promise<void> = Promise.resolve()
+
+  constructor(o: FimMonitorOptions) {
+    this.#o = o
+    this.#ownsDb = typeof o.database === 'string'
+    this.#db = typeof o.database === 'string' ? new Baseline(o.database) : o.database
+    this.#engine = new FimEngine(o.config, this.#db, o.emit, {
+      idRoot: o.idRoot,
+      onError: (path, err) => o.emit(fimNotice('fim_read_failed', `FIM could not read '${path}': ${err.message}`, { 'fim.path': path })),
+    })
+  }
+
+  get engine(): FimEngine {
+    return this.#engine
+  }
+
+  /** Runs `fn` after everything queued before it. */
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(fn, fn)
+    this.#queue = next.catch(() => undefined)
+    return next
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false
+    await this.#subscribeAll()
+    if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)
+    this.#interval = setInterval(() => {
+      void this.#subscribeAll().then(() => this.scan())
+    }, this.#o.config.frequency_secs * 1000)
+    this.#interval.unref()
+    await this.ready
+  }
+
+  /** A full scan now (queued behind any running check). */
+  scan(mode: 'scheduled' | 'realtime' = 'scheduled', only?: readonly CompiledDirectory[]): Promise<ScanStats> {
+    return this.#serial(() => this.#engine.scan(mode, only))
+  }
+
+  async #subscribeAll(): Promise<void> {
+    for (const dir of this.#o.config.directories) {
+      if (!dir.realtime || this.#subs.has(dir.path) || this.#stopped) continue
+      const isDir = await stat(dir.path).then((s) => s.isDirectory(), () => false)
+      if (!isDir) continue // a single file or a missing directory: the scheduled scan covers it
+      try {
+        const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, err, events), { backend: 'inotify' })
+        this.#subs.set(dir.path, sub)
+      } catch (err) {
+        this.#o.emit(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
+      }
+    }
+  }
+
+  #onEvents(dir: CompiledDirectory, err: Error | null, events: watcher.Event[]): void {
+    if (this.#stopped) return
+    const limit = this.#o.rescanBatchSize ?? 2000
+    if (err || events.length >= limit) {
+      this.#o.emit(fimNotice('fim_realtime_rescan', err ? `Real-time watch of '${dir.path}' failed (${err.message}): rescanning it.` : `Real-time burst of ${events.length} changes under '${dir.path}': rescanning it.`, { 'fim.path': dir.path }))
+      void this.scan('realtime', [dir])
+      return
+    }
+    const delay = this.#o.config.realtime_delay_ms
+    for (const e of events) {
+      // Coalesce: editor saves (temp file, rename) and bursts on one path become one check after
+      // the path has been quiet for realtime_delay_ms.
+      clearTimeout(this.#timers.get(e.path))
+      this.#timers.set(
+        e.path,
+        setTimeout(() => {
+          this.#timers.delete(e.path)
+          void this.#serial(() => this.#engine.check(e.path, 'realtime', this.#o.attribute?.(e.path)))
+        }, delay),
+      )
+    }
+  }
+
+  /** Stops watching and scanning; holds no timer or watch afterwards. */
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearInterval(this.#interval)
+    for (const t of this.#timers.values()) clearTimeout(t)
+    this.#timers.clear()
+    await Promise.all([...this.#subs.values()].map((s) => s.unsubscribe()))
+    this.#subs.clear()
+    await this.#queue
+    this.#engine.flush()
+    if (this.#ownsDb) this.#db.close()
+  }
+}
