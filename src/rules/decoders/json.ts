@@ -1,0 +1,37 @@
+/**
+ * Wazuh's JSON_Decoder plugin (src/analysisd/decoders/plugins/json_decoder.c): every key becomes a
+ * dynamic field, nested keys joined with dots; a few well-known top-level keys fill the static
+ * fields rules read with their own elements. Arrays of scalars are kept as arrays (the default
+ * `json_array_structure`), `null` values are dropped (`json_null_field` discard).
+ */
+import type { FieldValue } from '../../event/event.js'
+import { isStaticField, type LogEvent } from '../log-event.js'
+
+export function decodeJson(ev: LogEvent, text: string): boolean {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return false
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  flatten(ev, '', value as Record<string, unknown>)
+  return true
+}
+
+function flatten(ev: LogEvent, prefix: string, obj: Record<string, unknown>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const name = prefix === '' ? k : `${prefix}.${k}`
+    if (v === null || v === undefined) continue
+    if (typeof v === 'object' && !Array.isArray(v)) {
+      flatten(ev, name, v as Record<string, unknown>)
+      continue
+    }
+    const fv = v as FieldValue
+    if (prefix === '' && (isStaticField(k) || k === 'user')) {
+      const text = Array.isArray(v) ? JSON.stringify(v) : String(v)
+      ev.statics[k === 'user' ? 'dstuser' : (k as Exclude<typeof k, 'user'>)] = text
+    }
+    ev.dynamic.set(name, fv)
+  }
+}

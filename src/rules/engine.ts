@@ -1,0 +1,111 @@
+/**
+ * Rule evaluation as analysisd does it (src/analysisd/rules.c `OS_CheckIfRuleMatch`, analysisd.c):
+ * roots of the event's decoder type are tried in order; a rule that matches descends into its
+ * children in sibling order, the first child that matches (recursively) wins even with a lower
+ * level, else the rule itself unless `noalert`; the first root that yields a rule ends the search.
+ * A level-0 result drops the event. Conditions are tested in Wazuh's order, cheap ones first and
+ * the stateful ones (`check_diff`, correlation) last.
+ */
+import type { Rule } from './rule.js'
+import type { RuleNode, RuleTree } from './tree.js'
+import { getField, type LogEvent } from './log-event.js'
+import { listMatches, type CdbList } from './lists.js'
+import { Correlator } from './correlation.js'
+
+/** The outcome of evaluating one event. */
+export interface Verdict {
+  /** The rule the walk ended on (may be level 0), or null when no rule matched. */
+  readonly rule: Rule | null
+  /** True when an alert is due: a rule with level > 0 that is not suppressed by `ignore`. */
+  readonly alert: boolean
+  readonly firedtimes: number
+}
+
+/** Per-ruleset mutable state: counters, correlation memory, `check_diff` and `ignore` clocks. */
+export class EngineState {
+  readonly correlator = new Correlator()
+  readonly firedtimes = new Map<number, number>()
+  readonly lastOutput = new Map<string, string>()
+  readonly ignoredSince = new Map<number, number>()
+}
+
+export class Evaluator {
+  constructor(
+    private readonly tree: RuleTree,
+    private readonly lists: ReadonlyMap<string, CdbList>,
+    readonly state: EngineState,
+  ) {
+    for (const node of tree.nodes.values()) state.correlator.register(node.rule)
+  }
+
+  evaluate(ev: LogEvent): Verdict {
+    const type = ev.decoder?.type ?? 'syslog'
+    let result: Rule | null = null
+    for (const root of this.tree.roots) {
+      if ((root.rule.category ?? 'syslog') !== type) continue
+      result = this.check(root, ev, 0)
+      if (result !== null) break
+    }
+    if (result === null) return { rule: null, alert: false, firedtimes: 0 }
+    if (result.level === 0) return { rule: result, alert: false, firedtimes: 0 }
+    if (result.ignoreSeconds > 0) {
+      const since = this.state.ignoredSince.get(result.id)
+      if (since !== undefined && ev.time - since < result.ignoreSeconds * 1000) return { rule: result, alert: false, firedtimes: 0 }
+      this.state.ignoredSince.set(result.id, ev.time)
+    }
+    const fired = (this.state.firedtimes.get(result.id) ?? 0) + 1
+    this.state.firedtimes.set(result.id, fired)
+    this.state.correlator.remember(result, ev)
+    return { rule: result, alert: true, firedtimes: fired }
+  }
+
+  private check(node: RuleNode, ev: LogEvent, depth: number): Rule | null {
+    if (depth > 64 || !this.matches(node.rule, ev)) return null
+    for (const child of node.children) {
+      const r = this.check(child, ev, depth + 1)
+      if (r !== null) return r
+    }
+    return node.rule.noalert ? null : node.rule
+  }
+
+  /** Every condition of one rule, without its children. */
+  matches(r: Rule, ev: LogEvent): boolean {
+    if (r.decodedAs !== undefined && ev.decoder?.name !== r.decodedAs) return false
+    for (const s of r.statics) {
+      const v = getField(ev, s.name)
+      if (v === undefined || !s.expr.test(v)) return false
+    }
+    if (r.match !== undefined && !r.match.test(ev.log)) return false
+    if (r.regex !== undefined && !r.regex.test(ev.log)) return false
+    if (r.location !== undefined && !r.location.test(ev.location)) return false
+    for (const f of r.fields) {
+      const v = getField(ev, f.name)
+      if (v === undefined || !f.expr.test(v)) return false
+    }
+    if (r.srcip !== undefined) {
+      const v = ev.statics.srcip
+      if (v === undefined || !r.srcip.test(v)) return false
+    }
+    if (r.dstip !== undefined) {
+      const v = ev.statics.dstip
+      if (v === undefined || !r.dstip.test(v)) return false
+    }
+    if (r.maxsize !== undefined && ev.fullLog.length < r.maxsize) return false
+    if (r.time !== undefined && !r.time.test(ev.time)) return false
+    if (r.weekday !== undefined && !r.weekday.test(ev.time)) return false
+    for (const l of r.lists) {
+      const v = getField(ev, l.field)
+      if (v === undefined || !listMatches(this.lists.get(l.path), l.lookup, v, l.check)) return false
+    }
+    if (r.checkDiff && !this.outputChanged(r, ev)) return false
+    return this.state.correlator.matches(r, ev)
+  }
+
+  /** `check_diff`: true when this rule's input differs from the last one seen (first time: false). */
+  private outputChanged(r: Rule, ev: LogEvent): boolean {
+    const key = `${r.id}\u0000${ev.agent.id}\u0000${ev.location}`
+    const prev = this.state.lastOutput.get(key)
+    this.state.lastOutput.set(key, ev.fullLog)
+    return prev !== undefined && prev !== ev.fullLog
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The event as the rule engine sees it, after pre-decoding and decoding: Wazuh's `Eventinfo`
+ * (src/analysisd/eventinfo.h) reduced to what decoders set and rules read.
+ */
+import type { Event, FieldValue } from '../event/event.js'
+
+/** Fields decoders may set that rules read through their own elements (`<srcip>`, `<user>`...). */
+export const STATIC_FIELDS = [
+  'srcip',
+  'dstip',
+  'srcport',
+  'dstport',
+  'protocol',
+  'action',
+  'srcuser',
+  'dstuser',
+  'id',
+  'url',
+  'data',
+  'extra_data',
+  'status',
+  'system_name',
+] as const
+export type StaticField = (typeof STATIC_FIELDS)[number]
+
+const STATIC_SET: ReadonlySet<string> = new Set(STATIC_FIELDS)
+export function isStaticField(name: string): name is StaticField {
+  return STATIC_SET.has(name)
+}
+
+/** Which decoder decoded the event; `name` is what `decoded_as` and alerts see. */
+export interface DecoderRef {
+  readonly name: string
+  readonly parent?: string
+  /** The decoder's `<type>`, matched against a root rule's `<category>`. */
+  readonly type: string
+}
+
+export interface LogEvent {
+  /** The whole line (or the multi-record audit text) as received. */
+  readonly fullLog: string
+  /** The message after the syslog header: what `<match>`, `<regex>` and decoders read. */
+  log: string
+  readonly location: string
+  readonly agent: { readonly id: string; readonly name: string; readonly ip?: string }
+  /** When the event happened, epoch milliseconds: correlation windows use it. */
+  readonly time: number
+  /** Pre-decoder output. */
+  timestamp?: string
+  hostname?: string
+  programName?: string
+  decoder: DecoderRef | null
+  readonly statics: Partial<Record<StaticField, string>>
+  readonly dynamic: Map<string, FieldValue>
+  /** The normalized event this came from, when it came through the parsers. */
+  readonly source?: Event
+}
+
+/** A field value as rules compare it: scalars as text, arrays joined by commas, objects as JSON. */
+export function fieldText(value: FieldValue | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value)) return value.map((v) => fieldText(v as FieldValue) ?? '').join(',')
+  return JSON.stringify(value)
+}
+
+/** Any field by name: static names first (`user` is `dstuser`), then dynamic ones. */
+export function getField(ev: LogEvent, name: string): string | undefined {
+  if (name === 'user') return ev.statics.dstuser ?? ev.statics.srcuser
+  if (isStaticField(name)) return ev.statics[name]
+  switch (name) {
+    case 'hostname':
+      return ev.hostname
+    case 'program_name':
+      return ev.programName
+    case 'location':
+      return ev.location
+  }
+  return fieldText(ev.dynamic.get(name))
+}
+
+export function newLogEvent(init: {
+  fullLog: string
+  location: string
+  agent?: LogEvent['agent']
+  time?: number
+  source?: Event
+}): LogEvent {
+  return {
+    fullLog: init.fullLog,
+    log: init.fullLog,
+    location: init.location,
+    agent: init.agent ?? { id: '000', name: 'localhost' },
+    time: init.time ?? Date.now(),
+    decoder: null,
+    statics: {},
+    dynamic: new Map(),
+    ...(init.source !== undefined ? { source: init.source } : {}),
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The syslog pre-decoder (Wazuh's OS_CleanMSG, src/analysisd/cleanevent.c): recognises a date,
+ * then a hostname and a program name (`prog:`, `prog[pid]:`, `prog[pid] `), records them, and
+ * leaves the message after the header in `log`. Lines without such a header (raw audit.log,
+ * JSON) keep `log` as the whole line and have no program name.
+ */
+import type { LogEvent } from './log-event.js'
+
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+// Each date form Wazuh accepts, anchored, ending before the space that follows the date.
+const DATES: readonly RegExp[] = [
+  new RegExp(`^${MONTH} {1,2}\\d{1,2} \\d\\d:\\d\\d:\\d\\d(?:\\.\\d+)?(?: \\d{4})?(?= )`),
+  new RegExp(`^\\d{4} ${MONTH} {1,2}\\d{1,2} \\d\\d:\\d\\d:\\d\\d(?= )`),
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?= )/,
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?= )/,
+]
+// After the date: hostname, program name, optional [pid], then ':' (or ' ' after [pid]).
+const WITH_HOST = /^ ([A-Za-z0-9_.:@/()\\-]+) ([^\s[\]:]+)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
+const NO_HOST = /^ ([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
+const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
+
+export function preDecode(ev: LogEvent): void {
+  const line = ev.fullLog
+  for (const re of DATES) {
+    const d = re.exec(line)
+    if (d === null) continue
+    const rest = line.slice(d[0].length)
+    const h = WITH_HOST.exec(rest)
+    if (h !== null) {
+      ev.timestamp = d[0]
+      ev.hostname = h[1]
+      ev.programName = h[2]
+      ev.log = rest.slice(h[0].length).replace(SOLARIS_ID, '')
+      return
+    }
+    const p = NO_HOST.exec(rest)
+    if (p !== null) {
+      ev.timestamp = d[0]
+      ev.programName = p[1]
+      ev.log = rest.slice(p[0].length).replace(SOLARIS_ID, '')
+      return
+    }
+    return
+  }
+}
