@@ -4,19 +4,21 @@
  * that GROUP BY and WHERE read one compressed column instead of parsing JSON. The query compiler
  * resolves field names through this table; anything else is read from `doc`.
  */
-import { getPath, type AlertDoc } from './alert.js'
+import type { AlertDoc } from './alert.js'
 
 export type ColumnType = 'text' | 'int' | 'list' | 'time'
 
 export interface Column {
   /** The field name users write in queries (`rule.level`). */
   readonly field: string
+  /** `field` split at the dots, once, for the insert path. */
+  readonly path: readonly string[]
   /** The SQL column name (a fixed identifier, never user input). */
   readonly column: string
   readonly type: ColumnType
 }
 
-const col = (field: string, column: string, type: ColumnType = 'text'): Column => ({ field, column, type })
+const col = (field: string, column: string, type: ColumnType = 'text'): Column => ({ field, path: field.split('.'), column, type })
 
 export const ALERT_COLUMNS: readonly Column[] = [
   col('timestamp', 'ts', 'time'),
@@ -26,13 +28,9 @@ export const ALERT_COLUMNS: readonly Column[] = [
   col('rule.description', 'rule_description'),
   col('rule.groups', 'rule_groups', 'list'),
   col('rule.mitre.id', 'rule_mitre_id', 'list'),
-  col('rule.firedtimes', 'rule_firedtimes', 'int'),
   col('agent.id', 'agent_id'),
   col('agent.name', 'agent_name'),
-  col('agent.ip', 'agent_ip'),
-  col('manager.name', 'manager_name'),
   col('decoder.name', 'decoder_name'),
-  col('decoder.parent', 'decoder_parent'),
   col('location', 'location'),
   col('full_log', 'full_log'),
   col('data.audit.type', 'audit_type'),
@@ -41,7 +39,6 @@ export const ALERT_COLUMNS: readonly Column[] = [
   col('data.apparmor.profile', 'apparmor_profile'),
   col('data.apparmor.operation', 'apparmor_operation'),
   col('data.apparmor.name', 'apparmor_name'),
-  col('data.apparmor.denied_mask', 'apparmor_denied_mask'),
   col('syscheck.path', 'syscheck_path'),
   col('syscheck.event', 'syscheck_event'),
 ]
@@ -85,7 +82,11 @@ function list(v: unknown): readonly string[] {
 
 /** Reads one column's value from an alert document. */
 export function columnValue(c: Column, doc: AlertDoc): ColumnValue {
-  const v = getPath(doc, c.field)
+  let v: unknown = doc
+  for (const part of c.path) {
+    if (v === null || typeof v !== 'object') return c.type === 'list' ? [] : null
+    v = (v as Record<string, unknown>)[part]
+  }
   switch (c.type) {
     case 'int':
       return int(v)

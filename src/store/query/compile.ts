@@ -285,6 +285,6 @@ export function compileQuery(q: Query, d: Dialect, opts: CompileOptions = {}): C
     return { kind: 'aggregate', sql, params: c.params, columns: agg.columns, ...(fields ? { fields } : {}) }
   }
   const n = limit ?? Math.min(Math.max(1, opts.limit ?? 100), MAX_ROWS)
-  const sql = `SELECT doc FROM alerts WHERE ${where} ORDER BY ${order ? order + ', ' : ''}ts DESC, seq DESC LIMIT ${c.p(n)}`
+  const sql = `SELECT doc, full_log FROM alerts WHERE ${where} ORDER BY ${order ? order + ', ' : ''}ts DESC, seq DESC LIMIT ${c.p(n)}`
   return { kind: 'search', sql, params: c.params, columns: [], ...(fields ? { fields } : {}) }
 }
