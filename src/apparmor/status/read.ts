@@ -155,8 +155,13 @@ async function readProcesses(proc: string, profiles: Record<string, ProfileMode>
   return out
 }
 
+export interface ReadStatusOptions {
+  /** Also walk /proc for confined processes (default true); pollers that only need profiles skip it. */
+  processes?: boolean
+}
+
 /** Reads the whole AppArmor state under `root`. Never throws for a missing or partial tree. */
-export async function readStatus(root = '/'): Promise<AppArmorStatus> {
+export async function readStatus(root = '/', o: ReadStatusOptions = {}): Promise<AppArmorStatus> {
   const p = apparmorPaths(root)
   const module_loaded = (await readdir(p.module).then(() => true, () => false))
   const enabled = module_loaded && (await readText(p.enabled))?.trim() === 'Y'
@@ -168,7 +173,7 @@ export async function readStatus(root = '/'): Promise<AppArmorStatus> {
     enabled,
     policy_readable: profiles !== undefined,
     profiles: profiles ?? {},
-    processes: enabled ? await readProcesses(p.proc, profiles ?? {}) : [],
+    processes: enabled && o.processes !== false ? await readProcesses(p.proc, profiles ?? {}) : [],
   }
   if (revision) status.revision = revision
   return status

@@ -1,0 +1,102 @@
+// The state poller on a copy of a fixture securityfs tree, changed the way the kernel would:
+// load, unload, mode change, teardown, disable.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { AppArmorStatePoller, diffStatus, isWeakening } from '../../../src/sources/apparmor-state/index.js'
+import type { Event } from '../../../src/event/event.js'
+
+const fixture = fileURLToPath(new URL('../../fixtures/securityfs/enforcing', import.meta.url))
+
+function setup(t: { after: (fn: () => void) => void }) {
+  const root = mkdtempSync(join(tmpdir(), 'aw-secfs-'))
+  t.after(() => rmSync(root, { recursive: true, force: true }))
+  cpSync(fixture, root, { recursive: true, verbatimSymlinks: true })
+  const secfs = join(root, 'sys/kernel/security/apparmor')
+  let rev = 42
+  const profiles = join(secfs, 'profiles')
+  const bump = () => writeFileSync(join(secfs, 'revision'), `${++rev}\n`)
+  const events: Event[] = []
+  const poller = new AppArmorStatePoller({ root, emit: (e) => events.push(e) })
+  const edit = (fn: (text: string) => string) => {
+    writeFileSync(profiles, fn(readFileSync(profiles, 'utf8')))
+    bump()
+  }
+  return { root, secfs, profiles, bump, events, poller, edit }
+}
+
+const changes = (evs: Event[]) => evs.filter((e) => e.fields['apparmor_state.change'] !== 'inventory').map((e) => e.fields)
+
+test('start emits the inventory; nothing more while the revision does not move', async (t) => {
+  const s = setup(t)
+  await s.poller.start()
+  t.after(() => s.poller.stop())
+  assert.equal(s.events.length, 1)
+  const inv = s.events[0]
+  assert.equal(inv?.kind, 'apparmor-state')
+  assert.equal(inv?.fields['apparmor_state.change'], 'inventory')
+  assert.equal(inv?.fields['apparmor_state.profile_count'], 9)
+  assert.deepEqual(inv?.fields['apparmor_state.modes'], { enforce: 5, complain: 2, kill: 1, unconfined: 1, prompt: 0 })
+  assert.equal((inv?.fields['apparmor_state.profiles'] as Record<string, string>)['/usr/bin/man'], 'kill')
+  assert.equal(inv?.fields['apparmor_state.process_count'], 7)
+  // Changing the file without a revision bump is not seen (the kernel always bumps it).
+  appendFileSync(s.profiles, 'sneaky (enforce)\n')
+  assert.deepEqual(await s.poller.poll(), [])
+})
+
+test('load, remove and mode changes (enforce → complain is a weakening), in securityfs order', async (t) => {
+  const s = setup(t)
+  await s.poller.poll()
+  s.edit((p) => p.replace('/usr/sbin/cupsd (enforce)', '/usr/sbin/cupsd (complain)').replace('docker-default (enforce)\n', '') + 'usr.sbin.new (enforce)\n')
+  const evs = await s.poller.poll()
+  assert.deepEqual(changes(evs), [
+    { 'apparmor_state.change': 'mode_changed', 'apparmor_state.weakened': true, 'apparmor_state.enabled': true, 'apparmor_state.profile_count': 9, 'apparmor_state.profile': '/usr/sbin/cupsd', 'apparmor_state.mode_before': 'enforce', 'apparmor_state.mode_after': 'complain', 'apparmor_state.revision': '43' },
+    { 'apparmor_state.change': 'profile_removed', 'apparmor_state.weakened': true, 'apparmor_state.enabled': true, 'apparmor_state.profile_count': 9, 'apparmor_state.profile': 'docker-default', 'apparmor_state.mode_before': 'enforce', 'apparmor_state.revision': '43' },
+    { 'apparmor_state.change': 'profile_loaded', 'apparmor_state.weakened': false, 'apparmor_state.enabled': true, 'apparmor_state.profile_count': 9, 'apparmor_state.profile': 'usr.sbin.new', 'apparmor_state.mode_after': 'enforce', 'apparmor_state.revision': '43' },
+  ])
+  assert.equal(evs.at(-1)?.fields['apparmor_state.change'], 'inventory', 'a change sends a fresh inventory')
+  assert.match(evs[0]?.raw ?? '', /mode changed from enforce to complain/)
+  s.edit((p) => p.replace('/usr/sbin/cupsd (complain)', '/usr/sbin/cupsd (enforce)'))
+  assert.equal(changes(await s.poller.poll())[0]?.['apparmor_state.weakened'], false)
+})
+
+test('teardown (every profile unloaded) is one all_profiles_removed event', async (t) => {
+  const s = setup(t)
+  await s.poller.poll()
+  s.edit(() => '')
+  const c = changes(await s.poller.poll())
+  assert.equal(c.length, 1)
+  assert.equal(c[0]?.['apparmor_state.change'], 'all_profiles_removed')
+  assert.equal(c[0]?.['apparmor_state.profile_count_before'], 9)
+  assert.equal((c[0]?.['apparmor_state.profiles_removed'] as string[]).length, 9)
+})
+
+test('disabling AppArmor is one disabled event; re-enabling is noticed', async (t) => {
+  const s = setup(t)
+  await s.poller.poll()
+  writeFileSync(join(s.root, 'sys/module/apparmor/parameters/enabled'), 'N\n')
+  const c = changes(await s.poller.poll())
+  assert.deepEqual(c.map((f) => f['apparmor_state.change']), ['disabled'])
+  assert.equal(c[0]?.['apparmor_state.weakened'], true)
+  writeFileSync(join(s.root, 'sys/module/apparmor/parameters/enabled'), 'Y\n')
+  assert.deepEqual(changes(await s.poller.poll()).map((f) => f['apparmor_state.change']), ['enabled'])
+})
+
+test('without a revision file every poll reads the profiles', async (t) => {
+  const s = setup(t)
+  rmSync(join(s.secfs, 'revision'))
+  await s.poller.poll()
+  appendFileSync(s.profiles, 'late (complain)\n')
+  assert.deepEqual(changes(await s.poller.poll()).map((f) => f['apparmor_state.profile']), ['late'])
+})
+
+test('weakening order and diff of identical states', () => {
+  assert.equal(isWeakening('enforce', 'complain'), true)
+  assert.equal(isWeakening('kill', 'enforce'), true)
+  assert.equal(isWeakening('complain', 'enforce'), false)
+  const st = { module_loaded: true, enabled: true, policy_readable: true, profiles: { a: 'enforce' as const }, processes: [] }
+  assert.deepEqual(diffStatus(st, st), [])
+})
