@@ -29,7 +29,17 @@ export class EngineState {
   readonly ignoredSince = new Map<number, number>()
 }
 
+/** One step of the walk, for `logtest -v`: a rule tried and whether its own conditions held. */
+export interface TraceStep {
+  readonly id: number
+  readonly depth: number
+  readonly matched: boolean
+}
+
 export class Evaluator {
+  /** When set, every rule tried is appended here (logtest's rule debugging). */
+  trace: TraceStep[] | null = null
+
   constructor(
     private readonly tree: RuleTree,
     private readonly lists: ReadonlyMap<string, CdbList>,
@@ -60,7 +70,10 @@ export class Evaluator {
   }
 
   private check(node: RuleNode, ev: LogEvent, depth: number): Rule | null {
-    if (depth > 64 || !this.matches(node.rule, ev)) return null
+    if (depth > 64) return null
+    const ok = this.matches(node.rule, ev)
+    this.trace?.push({ id: node.rule.id, depth, matched: ok })
+    if (!ok) return null
     for (const child of node.children) {
       const r = this.check(child, ev, depth + 1)
       if (r !== null) return r

@@ -70,7 +70,7 @@ export class Ruleset {
   readonly files: LoadedFile[] = []
   readonly mitre: Mitre | undefined
   readonly native: boolean
-  private evaluator!: Evaluator
+  evaluator!: Evaluator
   private readonly hash = createHash('sha256')
   private counter = 0
   private readonly ctx: AlertContext

@@ -47,8 +47,8 @@ export class RuleTree {
         problems.push({
           file: rule.file,
           line: rule.line,
-          severity: 'error',
-          message: `duplicate rule id ${rule.id} (first defined in ${existing.rule.file}:${existing.rule.line}); use overwrite="yes" to replace it`,
+          severity: 'warning',
+          message: `duplicate rule id ${rule.id} ignored (first defined in ${existing.rule.file}:${existing.rule.line}); use overwrite="yes" to replace it`,
         })
         return
       }

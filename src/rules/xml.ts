@@ -29,6 +29,13 @@ export class XmlError extends Error {
 const NAME_START = /[A-Za-z_:]/
 const NAME_CHAR = /[A-Za-z0-9_:.-]/
 
+/** True when the `<` at `at` follows an odd number of backslashes (`\\<` is escaped, `\\\\<` is not). */
+function escaped(text: string, at: number): boolean {
+  let n = 0
+  for (let k = at - 1; k >= 0 && text.charCodeAt(k) === 92; k--) n++
+  return n % 2 === 1
+}
+
 /** Parses `text` into its top-level elements; throws XmlError with the line of the problem. */
 export function parseXml(text: string, file = '<input>'): XmlNode[] {
   const top: XmlNode[] = []
@@ -46,7 +53,8 @@ export function parseXml(text: string, file = '<input>'): XmlNode[] {
   }
 
   while (i < n) {
-    const lt = text.indexOf('<', i)
+    let lt = text.indexOf('<', i)
+    while (lt > 0 && escaped(text, lt)) lt = text.indexOf('<', lt + 1)
     const textEnd = lt < 0 ? n : lt
     if (textEnd > i) {
       const parent = stack[stack.length - 1]

@@ -43,7 +43,7 @@ const OFFSETS: readonly Offset[] = ['after_parent', 'after_prematch', 'after_reg
 export class DecoderSet {
   private readonly withProgram: Root[] = []
   private readonly withoutProgram: Root[] = []
-  private readonly roots = new Map<string, Root>()
+  private readonly childChains = new Map<string, XmlDecoder[][]>()
   /** Every decoder name, for `decoded_as` validation. */
   readonly names = new Set<string>()
 
@@ -60,7 +60,9 @@ export class DecoderSet {
         continue
       }
       try {
-        this.add(compileDecoder(node, file, vars))
+        const unsupported: string[] = []
+        this.add(compileDecoder(node, file, vars, unsupported))
+        for (const message of unsupported) problems.push({ file, line: node.line, severity: 'warning', message: `decoder "${node.attrs.name}": ${message}` })
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e)
         problems.push({ file, line: node.line, severity: 'error', message: `decoder "${node.attrs.name ?? '?'}": ${msg}` })
@@ -71,24 +73,20 @@ export class DecoderSet {
   private add(d: XmlDecoder): void {
     this.names.add(d.name)
     if (d.parentName === undefined) {
-      const existing = this.roots.get(d.name)
-      if (existing !== undefined) {
-        // A second root with the same name continues the first one's regex chain.
-        const chain = existing.chains.find((c) => c[0]?.name === d.name)
-        if (chain !== undefined) chain.push(d)
-        else existing.chains.unshift([existing.decoder, d])
-        return
+      // Roots sharing a name are separate roots (tried in load order) sharing one set of children.
+      let chains = this.childChains.get(d.name)
+      if (chains === undefined) {
+        chains = []
+        this.childChains.set(d.name, chains)
       }
-      const root: Root = { decoder: d, chains: [] }
-      this.roots.set(d.name, root)
-      ;(d.programName !== undefined ? this.withProgram : this.withoutProgram).push(root)
+      ;(d.programName !== undefined ? this.withProgram : this.withoutProgram).push({ decoder: d, chains })
       return
     }
-    const root = this.roots.get(d.parentName)
-    if (root === undefined) throw new Error(`parent decoder "${d.parentName}" of "${d.name}" is not a loaded root decoder`)
-    const chain = root.chains.find((c) => c[0]?.name === d.name)
+    const chains = this.childChains.get(d.parentName)
+    if (chains === undefined) throw new Error(`parent decoder "${d.parentName}" of "${d.name}" is not a loaded root decoder`)
+    const chain = chains.find((c) => c[0]?.name === d.name)
     if (chain !== undefined) chain.push(d)
-    else root.chains.push([d])
+    else chains.push([d])
   }
 
   /** Decodes `ev` in place; returns false when no decoder matched. */
@@ -208,7 +206,7 @@ function offsetOf(node: XmlNode): Offset {
   throw new Error(`<${node.name}> on line ${node.line}: invalid offset "${o}"`)
 }
 
-function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, string>): XmlDecoder {
+function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, string>, unsupported: string[]): XmlDecoder {
   const name = node.attrs.name
   if (name === undefined || name === '') throw new Error('missing name attribute')
   const d: XmlDecoder = {
@@ -246,8 +244,10 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
         d.type = text
         break
       case 'plugin_decoder':
-        if (text !== 'JSON_Decoder') throw new Error(`plugin decoder "${text}" is not supported`)
-        d.plugin = { name: text, offset: offsetOf(c) }
+        // Only JSON_Decoder is implemented; the others (PF_, SonicWall_, SymantecWS_, OSSECAlert_)
+        // leave the decoder matching without extracting fields.
+        if (text === 'JSON_Decoder') d.plugin = { name: text, offset: offsetOf(c) }
+        else unsupported.push(`plugin decoder "${text}" is not supported: the decoder extracts no fields`)
         break
       case 'use_own_name':
         d.useOwnName = text === 'true'
