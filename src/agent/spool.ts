@@ -80,6 +80,7 @@ export class Spool {
   #flushScheduled = false
   #segmentIndex = 0
   #spaceWaiters: (() => void)[] = []
+  #dataWaiters: (() => void)[] = []
   #full = false
   #closed = false
   recovery: SpoolRecovery = { droppedBytes: 0 }
@@ -167,6 +168,32 @@ export class Spool {
     return out
   }
 
+  /** Resolves once an event with seq >= `seq` is stored, or when `signal` aborts. */
+  async waitFor(seq: number, signal: AbortSignal): Promise<void> {
+    while (this.lastSeq < seq && !signal.aborted && !this.#closed) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          signal.removeEventListener('abort', done)
+          resolve()
+        }
+        this.#dataWaiters.push(done)
+        signal.addEventListener('abort', done, { once: true })
+      })
+    }
+  }
+
+  /**
+   * Moves numbering past `seq` when the manager already stored more than this spool ever held (the
+   * spool was wiped but the identity kept): new events must not reuse seqs the manager would drop.
+   */
+  async skipTo(seq: number): Promise<void> {
+    await this.#exclusive(async () => {
+      if (seq <= this.lastSeq) return
+      this.#nextSeq = seq + 1
+      await this.#ackLocked(seq)
+    })
+  }
+
   /** Records the manager's acknowledgement and deletes the segments it fully covers. */
   async ack(seq: number): Promise<void> {
     if (seq <= this.#acked) return
@@ -193,6 +220,7 @@ export class Spool {
   async close(): Promise<void> {
     this.#closed = true
     this.#wake()
+    for (const w of this.#dataWaiters.splice(0)) w()
     await this.#exclusive(async () => {})
     await this.#fh?.close()
     this.#fh = undefined
@@ -246,6 +274,7 @@ export class Spool {
       }
       await this.#fh!.datasync()
       batch.forEach((p, i) => p.resolve(done[i]))
+      for (const w of this.#dataWaiters.splice(0)) w()
     } catch (err) {
       for (const p of batch) p.reject(err)
     }

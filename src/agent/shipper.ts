@@ -1,0 +1,146 @@
+/**
+ * Ships the spool to the manager: gzip NDJSON batches with a contiguous seq range, one batch in
+ * flight, the spool acknowledged (and trimmed) only up to what the manager says it stored.
+ * Failures are retried for ever with exponential backoff and full jitter; a rate-limited agent
+ * waits as told (`retry-after`) and its events wait in the spool. A revoked agent stops shipping
+ * but keeps spooling, so nothing is lost if it is enrolled again.
+ */
+import { gzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import type { Spool } from './spool.js'
+import { HttpError, type ManagerClient } from './client.js'
+import { Headers, Routes } from './protocol.js'
+import { sleep } from '../sources/types.js'
+
+const gzipAsync = promisify(gzip)
+
+export interface ShipperOptions {
+  batchEvents?: number
+  minBackoffMs?: number
+  maxBackoffMs?: number
+  /** A keepalive is sent after this long without a batch. */
+  keepaliveMs?: number
+  log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void
+  /** Test hook and status: called after each acknowledged batch. */
+  onAck?: (storedSeq: number) => void
+  random?: () => number
+}
+
+export interface ShipperStats {
+  batches: number
+  events: number
+  bytes: number
+  retries: number
+  lastError: string | undefined
+}
+
+export class Shipper {
+  readonly #o: Required<Omit<ShipperOptions, 'onAck'>> & Pick<ShipperOptions, 'onAck'>
+  readonly stats: ShipperStats = { batches: 0, events: 0, bytes: 0, retries: 0, lastError: undefined }
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly client: ManagerClient,
+    opts: ShipperOptions = {},
+  ) {
+    this.#o = {
+      batchEvents: 2000,
+      minBackoffMs: 200,
+      maxBackoffMs: 30_000,
+      keepaliveMs: 30_000,
+      log: () => {},
+      random: Math.random,
+      ...opts,
+    }
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    let attempt = 0
+    let synced = false
+    while (!signal.aborted) {
+      try {
+        if (!synced) {
+          await this.#sync(signal)
+          synced = true
+        }
+        const next = this.spool.acked + 1
+        if (this.spool.lastSeq < next) {
+          const idle = new AbortController()
+          const t = setTimeout(() => idle.abort(), this.#o.keepaliveMs)
+          const onAbort = (): void => idle.abort()
+          signal.addEventListener('abort', onAbort, { once: true })
+          await this.spool.waitFor(next, idle.signal)
+          clearTimeout(t)
+          signal.removeEventListener('abort', onAbort)
+          if (this.spool.lastSeq < next && !signal.aborted) await this.#keepalive(signal)
+          continue
+        }
+        await this.#ship(next, signal)
+        attempt = 0
+      } catch (err) {
+        if (signal.aborted) break
+        attempt++
+        this.stats.retries++
+        this.stats.lastError = (err as Error).message
+        let delay = Math.min(this.#o.maxBackoffMs, this.#o.minBackoffMs * 2 ** Math.min(attempt, 20))
+        if (err instanceof HttpError && err.status === 429) {
+          delay = err.retryAfterMs ?? 1000
+          this.#o.log('info', 'The manager rate-limits this agent; events wait in the spool.', { retry_ms: delay })
+        } else if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
+          delay = this.#o.maxBackoffMs
+          this.#o.log('error', 'The manager refuses this agent (revoked or unknown key); events keep spooling.', { status: err.status })
+        } else {
+          this.#o.log('warn', 'Shipping failed; retrying.', { error: (err as Error).message, attempt })
+          synced = false // the manager may have restarted: ask it what it stored
+        }
+        // Full jitter: agents that lost the manager together do not come back together.
+        await sleep(Math.floor(this.#o.random() * delay) + 50, signal)
+      }
+    }
+  }
+
+  /** Learns what the manager already stored (an ack lost in a crash) and trims the spool to it. */
+  async #sync(signal: AbortSignal): Promise<void> {
+    const stored = await this.#keepalive(signal)
+    if (stored > this.spool.lastSeq) {
+      this.#o.log('warn', 'The manager holds more events of this agent than its spool; numbering skips ahead.', { stored, spooled: this.spool.lastSeq })
+      await this.spool.skipTo(stored)
+    } else if (stored > this.spool.acked) {
+      await this.spool.ack(stored)
+    }
+  }
+
+  async #keepalive(signal: AbortSignal): Promise<number> {
+    const r = await this.client.call('POST', Routes.keepalive, {
+      body: Buffer.from('{}'),
+      headers: { 'content-type': 'application/json' },
+      signal,
+    })
+    return (JSON.parse(r.body) as { stored_seq: number }).stored_seq
+  }
+
+  async #ship(from: number, signal: AbortSignal): Promise<void> {
+    const events = await this.spool.read(from, this.#o.batchEvents)
+    if (events.length === 0) return
+    const first = events[0].seq
+    const last = events[events.length - 1].seq
+    const body = await gzipAsync(Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n'), { level: 6 })
+    const r = await this.client.call('POST', Routes.events, {
+      body,
+      headers: {
+        'content-type': 'application/x-ndjson',
+        'content-encoding': 'gzip',
+        [Headers.firstSeq]: String(first),
+        [Headers.lastSeq]: String(last),
+      },
+      signal,
+      timeoutMs: 120_000,
+    })
+    const stored = (JSON.parse(r.body) as { stored_seq: number }).stored_seq
+    this.stats.batches++
+    this.stats.events += events.length
+    this.stats.bytes += body.length
+    await this.spool.ack(Math.min(stored, this.spool.lastSeq))
+    this.#o.onAck?.(stored)
+  }
+}

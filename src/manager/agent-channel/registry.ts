@@ -1,0 +1,68 @@
+/**
+ * The manager's registry of enrolled agents, in SQLite (`agents.db` in the manager's data dir,
+ * created 0600 because it holds the agents' keys): id, name, key, enrollment and revocation
+ * times, and the highest seq durably stored for each agent.
+ */
+import Database from 'better-sqlite3'
+import { chmodSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface AgentRecord {
+  id: string
+  name: string
+  key: string
+  enrolled_at: string
+  revoked_at: string | null
+  stored_seq: number
+}
+
+export class AgentRegistry {
+  readonly #db: Database.Database
+  readonly #byId: Database.Statement<[string], AgentRecord>
+  readonly #setStored: Database.Statement<[number, string]>
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    const file = join(dataDir, 'agents.db')
+    this.#db = new Database(file)
+    chmodSync(file, 0o600)
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = FULL')
+    this.#db.exec(`CREATE TABLE IF NOT EXISTS agents (
+      id TEXT PRIMARY KEY, name TEXT NOT NULL, key TEXT NOT NULL, enrolled_at TEXT NOT NULL,
+      revoked_at TEXT, stored_seq INTEGER NOT NULL DEFAULT 0)`)
+    this.#byId = this.#db.prepare('SELECT * FROM agents WHERE id = ?')
+    this.#setStored = this.#db.prepare('UPDATE agents SET stored_seq = max(stored_seq, ?) WHERE id = ?')
+  }
+
+  /** Adds an agent with the next free id (`001`, `002`... as Wazuh numbers them). */
+  enroll(name: string, key: string, now = new Date()): AgentRecord {
+    return this.#db.transaction(() => {
+      const row = this.#db.prepare('SELECT max(CAST(id AS INTEGER)) AS n FROM agents').get() as { n: number | null }
+      const id = String((row.n ?? 0) + 1).padStart(3, '0')
+      this.#db.prepare('INSERT INTO agents (id, name, key, enrolled_at) VALUES (?, ?, ?, ?)').run(id, name, key, now.toISOString())
+      return this.#byId.get(id)!
+    })()
+  }
+
+  get(id: string): AgentRecord | undefined {
+    return this.#byId.get(id)
+  }
+
+  list(): AgentRecord[] {
+    return this.#db.prepare('SELECT * FROM agents ORDER BY id').all() as AgentRecord[]
+  }
+
+  /** Marks an agent revoked; false when there is no such agent. */
+  revoke(id: string, now = new Date()): boolean {
+    return this.#db.prepare('UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now.toISOString(), id).changes > 0
+  }
+
+  setStoredSeq(id: string, seq: number): void {
+    this.#setStored.run(seq, id)
+  }
+
+  close(): void {
+    this.#db.close()
+  }
+}
