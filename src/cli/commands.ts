@@ -4,5 +4,6 @@
  */
 import type { Command } from 'commander'
 import { register as status } from './status.js'
+import { register as fim } from './fim.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [status]
+export const commands: ReadonlyArray<(program: Command) => void> = [status, fim]
