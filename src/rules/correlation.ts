@@ -55,10 +55,13 @@ export class Correlator {
         if (!rule.ifMatchedRegex.test(s.ev.log)) continue
       }
       if (!sameAndDifferent(rule, ev, s.ev)) continue
-      if (s.matched >= rule.level && s.matched > 0) return false
+      // A frequency rule stops at events an equal-or-higher correlation already consumed, so it
+      // does not fire again on every following event.
+      const counting = rule.frequency !== undefined
+      if (counting && s.matched > 0 && s.matched >= rule.level) return false
       found++
       if (found >= needed) {
-        s.matched = rule.level
+        if (counting) s.matched = rule.level
         return true
       }
     }

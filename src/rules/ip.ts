@@ -16,6 +16,8 @@ function ipv4(text: string): number | undefined {
 
 export class IpMatcher {
   private readonly entries: Entry[] = []
+  /** `negate="yes"` on the element. */
+  negate = false
 
   add(spec: string): void {
     const negate = spec.startsWith('!')
@@ -31,6 +33,10 @@ export class IpMatcher {
 
   /** Wazuh's OS_IPFoundList: the first entry containing the address decides. */
   test(value: string): boolean {
+    return this.found(value) !== this.negate
+  }
+
+  private found(value: string): boolean {
     const ip = ipv4(value)
     for (const e of this.entries) {
       const hit = e.net !== undefined && ip !== undefined ? ((ip & e.net.mask) >>> 0) === e.net.base : value === e.text

@@ -65,6 +65,21 @@ export function fieldText(value: FieldValue | undefined): string | undefined {
   return JSON.stringify(value)
 }
 
+const lowerIndex = new WeakMap<Map<string, FieldValue>, Map<string, FieldValue>>()
+
+/** A dynamic field by name; names compare case-insensitively, as Wazuh's FindField does. */
+export function dynamicField(ev: LogEvent, name: string): FieldValue | undefined {
+  const exact = ev.dynamic.get(name)
+  if (exact !== undefined || ev.dynamic.size === 0) return exact
+  let idx = lowerIndex.get(ev.dynamic)
+  if (idx === undefined || idx.size !== ev.dynamic.size) {
+    idx = new Map()
+    for (const [k, v] of ev.dynamic) if (!idx.has(k.toLowerCase())) idx.set(k.toLowerCase(), v)
+    lowerIndex.set(ev.dynamic, idx)
+  }
+  return idx.get(name.toLowerCase())
+}
+
 /** Any field by name: static names first (`user` is `dstuser`), then dynamic ones. */
 export function getField(ev: LogEvent, name: string): string | undefined {
   if (name === 'user') return ev.statics.dstuser ?? ev.statics.srcuser
@@ -77,7 +92,7 @@ export function getField(ev: LogEvent, name: string): string | undefined {
     case 'location':
       return ev.location
   }
-  return fieldText(ev.dynamic.get(name))
+  return fieldText(dynamicField(ev, name))
 }
 
 export function newLogEvent(init: {

@@ -15,8 +15,8 @@ const DATES: readonly RegExp[] = [
   /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?= )/,
 ]
 // After the date: hostname, program name, optional [pid], then ':' (or ' ' after [pid]).
-const WITH_HOST = /^ ([A-Za-z0-9_.:@/()\\-]+) ([^\s[\]:]+)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
-const NO_HOST = /^ ([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
+const WITH_HOST = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) ([^\s[\]:]+)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
+const NO_HOST = /^ {1,2}([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
 const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
 
 export function preDecode(ev: LogEvent): void {

@@ -247,6 +247,7 @@ export function compileRule(
       case 'dstip': {
         const m = rule[name] ?? new IpMatcher()
         m.add(text.trim())
+        m.negate = c.attrs.negate === 'yes'
         rule[name] = m
         break
       }

@@ -1,6 +1,7 @@
 /**
  * OS_Match, Wazuh's "sregex" (src/os_regex/os_match*.c): alternatives separated by `|`, each a
- * plain case-insensitive substring, `^` anchoring it at the start and `$` at the end. It never
+ * plain case-insensitive substring, `^` anchoring it at the start and `$` at the end; a leading `!`
+ * negates the whole pattern. It never
  * backtracks, so it is linear in the input by construction.
  */
 
@@ -12,9 +13,11 @@ interface Alternative {
 
 export class OsMatch {
   private readonly alternatives: readonly Alternative[]
+  private readonly negate: boolean
 
   constructor(readonly source: string) {
-    this.alternatives = source.split('|').map((part) => {
+    this.negate = source.startsWith('!')
+    this.alternatives = (this.negate ? source.slice(1) : source).split('|').map((part) => {
       let text = part
       const start = text.startsWith('^')
       if (start) text = text.slice(1)
@@ -26,6 +29,10 @@ export class OsMatch {
 
   /** Tests `input`; `lower` may pass `input.toLowerCase()` when the caller already has it. */
   test(input: string, lower: string = input.toLowerCase()): boolean {
+    return this.any(lower) !== this.negate
+  }
+
+  private any(lower: string): boolean {
     for (const a of this.alternatives) {
       if (a.start && a.end) {
         if (lower === a.text) return true
