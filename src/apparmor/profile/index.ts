@@ -1,0 +1,12 @@
+/**
+ * The AppArmor profile toolkit: parse (with positions), load with includes and variables,
+ * check like apparmor_parser, format, match AARE globs, evaluate accesses, lint.
+ */
+export type * from './ast.js'
+export { tokenize } from './lexer.js'
+export { parseProfileText, type ParseContext, type ParseResult } from './parser.js'
+export { loadPolicy, type Policy, type PolicyOptions, type PlacedRule } from './policy.js'
+export { checkFile, type CheckResult } from './check.js'
+export { parseMode, formatMode, type FileMode, type Perm } from './mode.js'
+export { compileAare, checkAare, aareToRegex, type AareMatcher } from './aare.js'
+export { expand, references, type Variables } from './variables.js'

@@ -1,0 +1,190 @@
+/**
+ * The profile-language scanner. It follows the token boundaries of apparmor_parser's flex lexer
+ * where they decide whether a file parses: `,` ends a rule only when followed by a separator (so
+ * `/a,/b` is one path, as the kernel parser sees it), a word made only of permission letters stops
+ * at `,` (`r,w` is two tokens), `#` starts a comment only at the start of a token (but `#include`
+ * with no space is the legacy include, even glued to more letters), and words that
+ * start with a letter stop at `=`, `(`, `)`, `<` and `>` (`flags=(complain)`, `set=(hup)`).
+ */
+
+export type TokenKind =
+  | 'word'
+  | 'string'
+  | 'comma'
+  | 'open'
+  | 'close'
+  | 'lparen'
+  | 'rparen'
+  | 'assign'
+  | 'arrow'
+  | 'le'
+  | 'angle'
+  | 'comment'
+  | 'include'
+  | 'bad'
+
+export interface Token {
+  readonly kind: TokenKind
+  /** The token as written (a quoted string keeps its quotes; `angle` is the text inside `<>`). */
+  readonly text: string
+  readonly line: number
+  readonly column: number
+  /** True when a newline separates this token from the previous one (or it is the first). */
+  readonly newline: boolean
+  /** For `include`: written `#include`. */
+  readonly hash?: boolean
+}
+
+const MODE_WORD = /^[RrWwaLlMmkXxIiPpCcUu]+$/
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v'
+const isAlnumStart = (c: string): boolean => /[A-Za-z0-9_.\-+]/.test(c)
+
+/** Unescapes a quoted word: `"a\"b"` → `a"b`. */
+export function unquote(text: string): string {
+  if (!(text.length >= 2 && text.startsWith('"') && text.endsWith('"'))) return text
+  return text.slice(1, -1).replace(/\\(.)/g, '$1')
+}
+
+export function tokenize(text: string): Token[] {
+  const out: Token[] = []
+  let i = 0
+  let line = 1
+  let lineStart = 0
+  let newline = true
+  let parenDepth = 0
+  const push = (kind: TokenKind, start: number, end: number, extra?: { text?: string; hash?: boolean }): void => {
+    out.push({ kind, text: extra?.text ?? text.slice(start, end), line, column: start - lineStart + 1, newline, ...(extra?.hash ? { hash: true } : {}) })
+    newline = false
+  }
+  while (i < text.length) {
+    const c = text[i] as string
+    if (c === '\n') {
+      i++
+      line++
+      lineStart = i
+      newline = true
+      continue
+    }
+    if (isSpace(c)) {
+      i++
+      continue
+    }
+    const start = i
+    if (c === '#') {
+      const inc = /^#include/.exec(text.slice(i, i + 64))
+      if (inc) {
+        i += inc[0].length
+        push('include', start, i, { text: 'include', hash: true })
+        continue
+      }
+      while (i < text.length && text[i] !== '\n') i++
+      push('comment', start, i, { text: text.slice(start + 1, i).replace(/\r$/, '') })
+      continue
+    }
+    if (c === '"') {
+      i++
+      while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1
+      if (text[i] !== '"') {
+        push('bad', start, i, { text: 'unterminated quoted string' })
+        continue
+      }
+      i++
+      push('string', start, i)
+      continue
+    }
+    if (c === ',') {
+      i++
+      push('comma', start, i)
+      continue
+    }
+    if (c === '(' || c === ')') {
+      parenDepth = Math.max(0, parenDepth + (c === '(' ? 1 : -1))
+      i++
+      push(c === '(' ? 'lparen' : 'rparen', start, i)
+      continue
+    }
+    const two = text.slice(i, i + 2)
+    if (two === '->') {
+      i += 2
+      push('arrow', start, i)
+      continue
+    }
+    if (two === '+=' || two === '?=' || two === ':=') {
+      i += 2
+      push('assign', start, i)
+      continue
+    }
+    if (c === '=') {
+      i++
+      push('assign', start, i)
+      continue
+    }
+    if (two === '<=') {
+      i += 2
+      push('le', start, i)
+      continue
+    }
+    if (c === '<') {
+      const end = text.indexOf('>', i)
+      const eol = text.indexOf('\n', i)
+      if (end < 0 || (eol >= 0 && eol < end)) {
+        i++
+        push('bad', start, i, { text: "unterminated '<'" })
+        continue
+      }
+      i = end + 1
+      push('angle', start, i, { text: text.slice(start + 1, end).trim() })
+      continue
+    }
+    if (c === '}' || (c === '{' && (i + 1 >= text.length || isSpace(text[i + 1]) || text[i + 1] === '}'))) {
+      i++
+      push(c === '{' ? 'open' : 'close', start, i)
+      continue
+    }
+    if (c === '!' || c === '>') {
+      i++
+      push('bad', start, i, { text: `unexpected character '${c}'` })
+      continue
+    }
+    i = scanWord(text, i, parenDepth > 0)
+    push('word', start, i)
+  }
+  return out
+}
+
+/** The end of the word starting at `start`: see the file comment for the boundaries. */
+function scanWord(text: string, start: number, inParens: boolean): number {
+  const first = text[start] as string
+  const alpha = isAlnumStart(first) && first !== '.'
+  // `@{NAME} =` and `${NAME} =`: stop the variable name before its assignment operator.
+  const assign = /^[@$]\{?[A-Za-z][A-Za-z0-9_]*\}?(?=[ \t]*[+?:]?=)/.exec(text.slice(start, start + 80))
+  if (assign) return start + assign[0].length
+  let i = start
+  let braces = 0
+  let brackets = 0
+  while (i < text.length) {
+    const c = text[i] as string
+    if (isSpace(c) || c === '"' || c === '!') break
+    if (c === '\\') {
+      i += 2
+      continue
+    }
+    if (c === '[') brackets++
+    else if (c === ']' && brackets > 0) brackets--
+    else if (c === '{') braces++
+    else if (c === '}') {
+      if (braces > 0) braces--
+      else if (alpha) break
+    } else if (c === ',') {
+      if (braces === 0 && brackets === 0) {
+        const next = text[i + 1]
+        if (inParens || next === undefined || isSpace(next) || next === ',' || next === '}' || next === '"' || next === '!') break
+        if (MODE_WORD.test(text.slice(start, i))) break
+      }
+    } else if (c === ')' && inParens && braces === 0) break
+    else if (alpha && (c === '=' || c === '(' || c === ')' || c === '<' || c === '>')) break
+    else if (c === '-' && text[i + 1] === '>' && i > start) break
+    i++
+  }
+  return Math.max(i, start + 1)
+}

@@ -1,0 +1,241 @@
+/**
+ * Loads a profile file the way apparmor_parser does: includes resolved through the search path
+ * (`-I`, default /etc/apparmor.d) in the context where they appear, variables collected from the
+ * preamble (tunables included), then every rule validated and every variable reference checked.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
+import type { Abi, Assign, Diagnostic, Include, Node, Profile, ProfileFile, Qualifiers, Rule } from './ast.js'
+import { parseProfileText, type ParseContext } from './parser.js'
+import { fileRuleData, validateProfileHeader, validateRule, type ValidateOptions } from './validate.js'
+import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references } from './variables.js'
+
+export interface PolicyOptions {
+  /** Include search path (`-I`); default `/etc/apparmor.d`. */
+  readonly includeDirs?: readonly string[]
+  /** Language level, 3 (default) or 4. */
+  readonly abi?: 3 | 4
+}
+
+/** A rule with where it came from and the qualifiers of the blocks around it. */
+export interface PlacedRule {
+  readonly rule: Rule
+  readonly file: string
+  readonly qualifiers: Qualifiers
+}
+
+export interface Policy {
+  readonly path: string
+  readonly file: ProfileFile
+  readonly profiles: readonly Profile[]
+  readonly variables: ReadonlyMap<string, readonly string[]>
+  readonly errors: readonly Diagnostic[]
+  /** The rules of a profile (not of its hats/children), includes expanded, in order. */
+  rules(profile: Profile): PlacedRule[]
+}
+
+/** Files apparmor_parser skips when an include names a directory. */
+const SKIPPED = /(^\.|~$|\.(dpkg-(new|old|dist|bak|remove)|pacsave|pacnew|rpmnew|rpmsave|orig|rej)$|^README$)/
+
+export function loadPolicy(path: string, opts: PolicyOptions = {}, text?: string): Policy {
+  return new Loader(opts).load(path, text)
+}
+
+class Loader {
+  private readonly dirs: readonly string[]
+  private readonly abi: 3 | 4
+  private readonly cache = new Map<string, ProfileFile>()
+  private readonly errors: Diagnostic[] = []
+  private readonly reported = new Set<string>()
+  private main = ''
+
+  constructor(opts: PolicyOptions) {
+    this.dirs = opts.includeDirs?.length ? opts.includeDirs : ['/etc/apparmor.d']
+    this.abi = opts.abi ?? 3
+  }
+
+  private report(file: string, d: { line: number; column: number; message: string }): void {
+    const key = `${file}:${d.line}:${d.column}:${d.message}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
+    this.errors.push(file === this.main ? { line: d.line, column: d.column, message: d.message } : { ...d, file })
+  }
+
+  private parse(path: string, context: ParseContext, text?: string): ProfileFile | undefined {
+    const key = `${context}:${path}`
+    const hit = this.cache.get(key)
+    if (hit) return hit
+    let src: string
+    try {
+      src = text ?? readFileSync(path, 'utf8')
+    } catch (err) {
+      this.report(this.main, { line: 1, column: 1, message: `Could not open '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
+      return undefined
+    }
+    const r = parseProfileText(src, path, context, this.abi)
+    for (const e of r.errors) this.report(path, e)
+    this.cache.set(key, r.file)
+    return r.file
+  }
+
+  /** The files an include names (several for a directory), or undefined when it cannot be found. */
+  resolveInclude(node: Include | Abi, from: string): string[] | undefined {
+    const candidates = node.angle
+      ? this.dirs.map((d) => join(d, node.path))
+      : isAbsolute(node.path)
+        ? [node.path]
+        : [resolve(node.path), join(dirname(from), node.path)]
+    for (const c of candidates) {
+      let st
+      try {
+        st = statSync(c)
+      } catch {
+        continue
+      }
+      if (st.isDirectory()) {
+        if (node.type === 'abi') return [c]
+        return readdirSync(c)
+          .filter((n) => !SKIPPED.test(n))
+          .sort()
+          .map((n) => join(c, n))
+          .filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile() === true)
+      }
+      return [c]
+    }
+    return undefined
+  }
+
+  private included(node: Include, from: string, context: ParseContext): ProfileFile[] {
+    const files = this.resolveInclude(node, from)
+    if (!files) {
+      if (!node.ifExists) this.report(from, { ...node.pos, message: `Could not open '${node.path}'` })
+      return []
+    }
+    return files.map((f) => this.parse(f, context)).filter((f): f is ProfileFile => f !== undefined)
+  }
+
+  load(path: string, text?: string): Policy {
+    this.main = path
+    const file = this.parse(path, 'top', text) ?? { path, body: [] }
+    // 1. The preamble: variables and abi, top-level includes followed in order.
+    const assigns: { assign: Assign; file: string }[] = []
+    const profiles: { profile: Profile; file: string }[] = []
+    const seenTop = new Set<string>()
+    const walkTop = (f: ProfileFile): void => {
+      if (seenTop.has(f.path)) return
+      seenTop.add(f.path)
+      for (const n of f.body) {
+        if (n.type === 'assign') assigns.push({ assign: n, file: f.path })
+        else if (n.type === 'include') this.included(n, f.path, 'top').forEach(walkTop)
+        else if (n.type === 'profile') profiles.push({ profile: n, file: f.path })
+        else if (n.type === 'abi' && !this.resolveInclude(n, f.path)) this.report(f.path, { ...n.pos, message: `Could not open '${n.path}'` })
+      }
+    }
+    walkTop(file)
+    const variables = collectVariables(assigns, this.abi, (d) => this.report(d.file ?? path, d))
+    for (const { assign, file: f } of assigns) for (const v of assign.values) this.checkRefs(v.value, v.pos, f, variables)
+    // 2. Profiles: headers, names, rules (includes in body context validated once each).
+    const opts: ValidateOptions = { abi: this.abi }
+    const seenBody = new Set<string>()
+    const checkBody = (body: readonly Node[], f: string): void => {
+      const names = new Map<string, true>()
+      for (const n of body) {
+        if (n.type === 'rule') {
+          validateRule(n, opts, (at, message) => this.report(f, { ...at.pos, message }))
+          for (const w of n.words) this.checkRefs(w.value, w.pos, f, variables)
+        } else if (n.type === 'block') checkBody(n.body, f)
+        else if (n.type === 'if') {
+          checkBody(n.body, f)
+          let e = n.else
+          while (e) {
+            if (Array.isArray(e)) {
+              checkBody(e, f)
+              break
+            }
+            const c = e as Exclude<typeof e, readonly Node[]>
+            checkBody(c.body, f)
+            e = c.else
+          }
+        } else if (n.type === 'include') {
+          for (const inc of this.included(n, f, 'body')) {
+            if (seenBody.has(inc.path)) continue
+            seenBody.add(inc.path)
+            checkBody(inc.body, inc.path)
+          }
+        } else if (n.type === 'profile') {
+          if (names.has(n.name.value)) this.report(f, { ...n.name.pos, message: `Multiple definitions for hat or child profile ${n.name.value} exist` })
+          names.set(n.name.value, true)
+          checkProfile(n, f)
+        }
+      }
+    }
+    const checkProfile = (p: Profile, f: string): void => {
+      validateProfileHeader(p, opts, (at, message) => this.report(f, { ...at.pos, message }))
+      this.checkRefs(p.name.value, p.name.pos, f, variables)
+      if (p.attachment) this.checkRefs(p.attachment.value, p.attachment.pos, f, variables)
+      checkBody(p.body, f)
+      this.checkExecConflicts(p, f)
+    }
+    const topNames = new Set<string>()
+    for (const { profile, file: f } of profiles) {
+      if (topNames.has(profile.name.value)) this.report(f, { ...profile.name.pos, message: `Multiple definitions for profile ${profile.name.value} exist` })
+      topNames.add(profile.name.value)
+      checkProfile(profile, f)
+    }
+    const errors = [...this.errors]
+    return {
+      path,
+      file,
+      profiles: profiles.map((p) => p.profile),
+      variables,
+      errors,
+      rules: (profile: Profile) => this.placedRules(profile.body, path, { audit: false, owner: false }, new Set()),
+    }
+  }
+
+  private placedRules(body: readonly Node[], file: string, outer: Qualifiers, seen: Set<string>): PlacedRule[] {
+    const out: PlacedRule[] = []
+    for (const n of body) {
+      if (n.type === 'rule') out.push({ rule: n, file, qualifiers: merge(outer, n.qualifiers) })
+      else if (n.type === 'block') out.push(...this.placedRules(n.body, file, merge(outer, n.qualifiers), seen))
+      else if (n.type === 'if') out.push(...this.placedRules(n.body, file, outer, seen))
+      else if (n.type === 'include') {
+        for (const inc of this.included(n, file, 'body')) {
+          if (seen.has(inc.path)) continue
+          out.push(...this.placedRules(inc.body, inc.path, outer, new Set([...seen, inc.path])))
+        }
+      }
+    }
+    return out
+  }
+
+  /** Two allow rules for the same path with different exec transitions cannot be merged. */
+  private checkExecConflicts(p: Profile, file: string): void {
+    const seen = new Map<string, string>()
+    for (const { rule, qualifiers } of this.placedRules(p.body, file, { audit: false, owner: false }, new Set())) {
+      if (rule.kind !== 'file' || qualifiers.access === 'deny') continue
+      const { data } = fileRuleData(rule)
+      if (!data?.path || !data.mode?.exec) continue
+      const exec = `${data.mode.exec}${data.target ? ` -> ${data.target.value}` : ''}`
+      const key = `${qualifiers.owner ? 'owner ' : ''}${data.path.value}`
+      const before = seen.get(key)
+      if (before !== undefined && before !== exec) {
+        this.report(file, { ...p.name.pos, message: `profile ${p.name.value}: has merged rule ${data.path.value} with conflicting x modifiers (${before} and ${exec})` })
+      }
+      seen.set(key, exec)
+    }
+  }
+
+  private checkRefs(text: string, pos: { line: number; column: number }, file: string, vars: ReadonlyMap<string, unknown>): void {
+    const builtins = this.abi >= 4 ? BUILTIN_VARIABLES_4 : BUILTIN_VARIABLES
+    for (const name of references(text)) {
+      if (!vars.has(name) && !builtins.has(name)) this.report(file, { ...pos, message: `Found reference to variable ${name}, but is never declared` })
+    }
+  }
+}
+
+function merge(a: Qualifiers, b: Qualifiers): Qualifiers {
+  const access = b.access ?? a.access
+  const priority = b.priority ?? a.priority
+  return { audit: a.audit || b.audit, owner: a.owner || b.owner, ...(access ? { access } : {}), ...(priority !== undefined ? { priority } : {}) }
+}
