@@ -56,13 +56,26 @@ export interface LogEvent {
   readonly source?: Event
 }
 
-/** A field value as rules compare it: scalars as text, arrays joined by commas, objects as JSON. */
+/**
+ * A field value as rules compare it: scalars as text; arrays and objects as cJSON's formatted
+ * print (tabs, `"key":\tvalue`), which is the text Wazuh's JSON decoder gives rules.
+ */
 export function fieldText(value: FieldValue | undefined): string | undefined {
   if (value === undefined || value === null) return undefined
   if (typeof value === 'string') return value
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (Array.isArray(value)) return value.map((v) => fieldText(v as FieldValue) ?? '').join(',')
-  return JSON.stringify(value)
+  return cjsonPrint(value, 0)
+}
+
+function cjsonPrint(value: FieldValue, depth: number): string {
+  if (value === null) return 'null'
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value)) return '[' + value.map((v: FieldValue) => cjsonPrint(v, depth)).join(', ') + ']'
+  const entries = Object.entries(value as Record<string, FieldValue>)
+  if (entries.length === 0) return '{\n' + '\t'.repeat(depth) + '}'
+  const pad = '\t'.repeat(depth + 1)
+  return '{\n' + entries.map(([k, v]) => `${pad}${JSON.stringify(k)}:\t${cjsonPrint(v, depth + 1)}`).join(',\n') + '\n' + '\t'.repeat(depth) + '}'
 }
 
 const lowerIndex = new WeakMap<Map<string, FieldValue>, Map<string, FieldValue>>()

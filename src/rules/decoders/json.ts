@@ -2,12 +2,15 @@
  * Wazuh's JSON_Decoder plugin (src/analysisd/decoders/plugins/json_decoder.c): every key becomes a
  * dynamic field, nested keys joined with dots; a few well-known top-level keys fill the static
  * fields rules read with their own elements. Arrays of scalars are kept as arrays (the default
- * `json_array_structure`), `null` values are dropped (`json_null_field` discard).
+ * `json_array_structure`); `null` becomes the text `null` unless the decoder's `json_null_field`
+ * says `discard` (dropped) or `empty` (empty string).
  */
 import type { FieldValue } from '../../event/event.js'
 import { isStaticField, type LogEvent } from '../log-event.js'
 
-export function decodeJson(ev: LogEvent, text: string): boolean {
+export type NullPolicy = 'string' | 'discard' | 'empty'
+
+export function decodeJson(ev: LogEvent, text: string, nulls: NullPolicy = 'string'): boolean {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -15,21 +18,21 @@ export function decodeJson(ev: LogEvent, text: string): boolean {
     return false
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
-  flatten(ev, '', value as Record<string, unknown>)
+  flatten(ev, '', value as Record<string, unknown>, nulls)
   return true
 }
 
-function flatten(ev: LogEvent, prefix: string, obj: Record<string, unknown>): void {
+function flatten(ev: LogEvent, prefix: string, obj: Record<string, unknown>, nulls: NullPolicy): void {
   for (const [k, v] of Object.entries(obj)) {
     const name = prefix === '' ? k : `${prefix}.${k}`
-    if (v === null || v === undefined) continue
-    if (typeof v === 'object' && !Array.isArray(v)) {
-      flatten(ev, name, v as Record<string, unknown>)
+    if (v === undefined || (v === null && nulls === 'discard')) continue
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      flatten(ev, name, v as Record<string, unknown>, nulls)
       continue
     }
-    const fv = v as FieldValue
+    const fv: FieldValue = v === null ? (nulls === 'empty' ? '' : 'null') : (v as FieldValue)
     if (prefix === '' && (isStaticField(k) || k === 'user')) {
-      const text = Array.isArray(v) ? JSON.stringify(v) : String(v)
+      const text = Array.isArray(v) ? JSON.stringify(v) : String(fv)
       ev.statics[k === 'user' ? 'dstuser' : (k as Exclude<typeof k, 'user'>)] = text
     }
     ev.dynamic.set(name, fv)

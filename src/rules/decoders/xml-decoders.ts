@@ -11,7 +11,7 @@
 import type { XmlNode } from '../xml.js'
 import { Expression, PatternError, type ExpressionType, EXPRESSION_TYPES } from '../match/expression.js'
 import { isStaticField, type LogEvent } from '../log-event.js'
-import { decodeJson } from './json.js'
+import { decodeJson, type NullPolicy } from './json.js'
 import type { LoadProblem } from '../problems.js'
 
 type Offset = 'none' | 'after_parent' | 'after_prematch' | 'after_regex'
@@ -29,6 +29,7 @@ export interface XmlDecoder {
   order: string[]
   type: string
   plugin?: { name: string; offset: Offset }
+  jsonNulls: NullPolicy
   useOwnName: boolean
 }
 
@@ -144,7 +145,7 @@ function runChain(ev: LogEvent, chain: readonly XmlDecoder[], pmatch: number, cm
     const more = i < chain.length - 1
     if (d.plugin !== undefined) {
       const at = offsetStart(d.plugin.offset, pmatch, cmatch, prev)
-      decodeJson(ev, log.slice(at))
+      decodeJson(ev, log.slice(at), d.jsonNulls)
       return
     }
     if (d.regex === undefined) return
@@ -218,6 +219,7 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
     order: [],
     type: 'syslog',
     useOwnName: false,
+    jsonNulls: 'string',
   }
   let parentName: string | undefined
   const regexParts: XmlNode[] = []
@@ -249,13 +251,16 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
         if (text === 'JSON_Decoder') d.plugin = { name: text, offset: offsetOf(c) }
         else unsupported.push(`plugin decoder "${text}" is not supported: the decoder extracts no fields`)
         break
+      case 'json_null_field':
+        if (text === 'discard' || text === 'empty' || text === 'string') d.jsonNulls = text
+        else throw new Error(`invalid json_null_field "${text}" on line ${c.line}`)
+        break
       case 'use_own_name':
         d.useOwnName = text === 'true'
         break
       case 'fts':
       case 'ftscomment':
       case 'accumulate':
-      case 'json_null_field':
       case 'json_array_structure':
       case 'var':
         break
