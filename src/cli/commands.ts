@@ -3,7 +3,8 @@
  * it (with its options, `--help` text and action) to the program; add new commands here.
  */
 import type { Command } from 'commander'
+import { register as parse } from './parse.js'
 import { register as status } from './status.js'
 import { register as fim } from './fim.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [status, fim]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim]

@@ -1,0 +1,143 @@
+/**
+ * The single-pass key=value tokenizer shared by every audit and AppArmor record shape.
+ *
+ * Values come in three forms, and the form matters: `"quoted"` (backslash escapes), `'single'`
+ * (the nested `msg='…'` of user-space records) and bare tokens (numbers, `?`, `(null)`, IPv6
+ * addresses, and unquoted upper-case hex, which the kernel uses for strings it cannot print).
+ * auditd's ENRICHED format appends a 0x1d byte and upper-case interpreted fields; tokens after it
+ * are marked `enriched`. Words without `=` (`AVC` in journald's text form, `:` after an
+ * ausearch timestamp) are kept as tokens with an empty key. Nothing here throws: an unterminated
+ * quote takes the rest of the line and is flagged.
+ */
+
+export const Quote = { Bare: 0, Double: 34, Single: 39 } as const
+export type QuoteKind = (typeof Quote)[keyof typeof Quote]
+
+export interface Tokens {
+  keys: string[]
+  values: string[]
+  quotes: QuoteKind[]
+  /** Index of the first ENRICHED token (after 0x1d), or `keys.length` when there is none. */
+  enrichedFrom: number
+  /** True when a quoted value ran to the end of the text without its closing quote. */
+  unterminated: boolean
+}
+
+const GS = 0x1d
+const SPACE = 0x20
+const TAB = 0x09
+const EQ = 0x3d
+const BACKSLASH = 0x5c
+
+/** Tokenizes `text` from `start` to its end. */
+export function tokenize(text: string, start = 0): Tokens {
+  const keys: string[] = []
+  const values: string[] = []
+  const quotes: QuoteKind[] = []
+  let enrichedFrom = -1
+  let unterminated = false
+  const n = text.length
+  let i = start
+  while (i < n) {
+    let c = text.charCodeAt(i)
+    if (c === SPACE || c === TAB || c === 0x0a || c === 0x0d) {
+      i++
+      continue
+    }
+    if (c === GS) {
+      if (enrichedFrom < 0) enrichedFrom = keys.length
+      i++
+      continue
+    }
+    // Key: up to '=', whitespace or GS.
+    const keyStart = i
+    while (i < n) {
+      c = text.charCodeAt(i)
+      if (c === EQ || c === SPACE || c === TAB || c === GS) break
+      i++
+    }
+    if (i >= n || c !== EQ) {
+      keys.push('')
+      values.push(text.slice(keyStart, i))
+      quotes.push(Quote.Bare)
+      continue
+    }
+    const key = text.slice(keyStart, i)
+    i++ // '='
+    c = i < n ? text.charCodeAt(i) : -1
+    if (c === Quote.Double || c === Quote.Single) {
+      const q = c
+      i++
+      const valueStart = i
+      let escaped = false
+      while (i < n) {
+        const d = text.charCodeAt(i)
+        if (d === q) break
+        if (d === BACKSLASH && q === Quote.Double) {
+          escaped = true
+          i++
+        }
+        i++
+      }
+      if (i >= n) unterminated = true
+      const rawValue = text.slice(valueStart, Math.min(i, n))
+      keys.push(key)
+      values.push(escaped ? unescape(rawValue) : rawValue)
+      quotes.push(q as QuoteKind)
+      i++ // closing quote
+    } else {
+      const valueStart = i
+      while (i < n) {
+        c = text.charCodeAt(i)
+        if (c === SPACE || c === TAB || c === GS) break
+        i++
+      }
+      keys.push(key)
+      values.push(text.slice(valueStart, i))
+      quotes.push(Quote.Bare)
+    }
+  }
+  return { keys, values, quotes, enrichedFrom: enrichedFrom < 0 ? keys.length : enrichedFrom, unterminated }
+}
+
+/** Resolves backslash escapes inside a double-quoted value (`\"`, `\\`, and any other `\x` as `x`). */
+function unescape(s: string): string {
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === BACKSLASH && i + 1 < s.length) {
+      i++
+      out += s[i]
+    } else out += s[i]
+  }
+  return out
+}
+
+/** True when `s` is non-empty upper-case hex of even length: the kernel's encoding of unprintable strings. */
+export function isHexEncoded(s: string): boolean {
+  const n = s.length
+  if (n === 0 || (n & 1) === 1) return false
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46))) return false
+  }
+  return true
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * Decodes kernel hex into text. Bytes that are not valid UTF-8 are kept as `\xNN` escapes so the
+ * result stays lossless and printable; NUL bytes become `nulAs` (a space by default).
+ */
+export function decodeHex(hex: string, nulAs = ' '): string {
+  const bytes = Buffer.from(hex, 'hex')
+  let text: string
+  try {
+    text = strictUtf8.decode(bytes)
+  } catch {
+    text = ''
+    for (const b of bytes) text += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : b === 0 ? '\0' : '\\x' + b.toString(16).padStart(2, '0')
+  }
+  return nulAs === '\0' ? text : text.replaceAll('\0', nulAs)
+}

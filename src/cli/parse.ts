@@ -1,0 +1,176 @@
+/** `armorwatch parse`: log files in any envelope → normalized Events (NDJSON or a table). */
+import { createReadStream, promises as fs } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { Readable, Writable } from 'node:stream'
+import type { Command } from 'commander'
+import type { Event } from '../event/index.js'
+import { Normalizer, type ParseError } from '../normalize/index.js'
+import { action, CliError, Exit, type ExitCode } from './exit.js'
+import { formatTable, paint, printJson, useColor } from './output.js'
+
+interface ParseOptions {
+  follow?: boolean
+  format: 'ndjson' | 'table'
+  summary?: boolean
+  json?: boolean
+  year?: string
+}
+
+interface Summary {
+  files: number
+  lines: number
+  records: number
+  events: number
+  malformed: number
+  by_kind: Record<string, number>
+  by_status: Record<string, number>
+}
+
+/** Buffers output and honours back-pressure, so a million events do not pile up in memory. */
+class Output {
+  #chunk = ''
+  constructor(private readonly out: Writable) {}
+  async write(s: string): Promise<void> {
+    this.#chunk += s
+    if (this.#chunk.length > 1 << 16) await this.flush()
+  }
+  async flush(): Promise<void> {
+    if (this.#chunk === '') return
+    const ok = this.out.write(this.#chunk)
+    this.#chunk = ''
+    if (!ok) await new Promise<void>((resolve) => this.out.once('drain', resolve))
+  }
+}
+
+const tableHeader = ['time', 'kind', 'type', 'profile/exe', 'operation', 'name'] as const
+
+function tableRow(e: Event): string[] {
+  const f = e.fields
+  const s = (k: string) => (f[k] === undefined ? '' : String(f[k]))
+  return [e.time, e.kind, s('audit.type') || s('syslog.program'), s('apparmor.profile') || s('audit.exe'), s('apparmor.operation') || s('audit.syscall'), s('apparmor.name') || s('syslog.message')]
+}
+
+async function readSource(path: string, opts: ParseOptions, out: Output, summary: Summary, color: boolean): Promise<void> {
+  const location = path === '-' ? 'stdin' : path
+  const rows: string[][] = []
+  const pending: Event[] = []
+  const normalizer = new Normalizer({
+    location,
+    source: path === '-' ? 'stdin' : 'file',
+    year: opts.year === undefined ? undefined : Number(opts.year),
+    assembler: opts.follow ? { clock: 'wall' } : undefined,
+    emit: (e) => pending.push(e),
+    onError: (err: ParseError) => {
+      process.stderr.write(`${paint(`${err.location}:${err.line}:${err.column}`, 'bold', color)}: ${paint('error', 'red', color)}: ${err.message}\n`)
+    },
+  })
+  const drain = async (): Promise<void> => {
+    for (const e of pending) {
+      summary.events++
+      summary.by_kind[e.kind] = (summary.by_kind[e.kind] ?? 0) + 1
+      const status = e.fields['apparmor.status']
+      if (typeof status === 'string') summary.by_status[status] = (summary.by_status[status] ?? 0) + 1
+      if (opts.summary) continue
+      if (opts.format === 'table') rows.push(tableRow(e))
+      else await out.write(JSON.stringify(e) + '\n')
+    }
+    pending.length = 0
+  }
+  const readLines = async (input: Readable): Promise<void> => {
+    const rl = createInterface({ input, crlfDelay: Infinity })
+    for await (const line of rl) {
+      normalizer.push(line)
+      if (pending.length) await drain()
+    }
+  }
+  if (path === '-') await readLines(process.stdin)
+  else await readLines(createReadStream(path, { encoding: 'utf8' }))
+  if (opts.follow && path !== '-') await follow(path, normalizer, drain)
+  normalizer.flush()
+  await drain()
+  const st = normalizer.stats
+  summary.files++
+  summary.lines += st.lines
+  summary.records += st.records
+  summary.malformed += st.malformed
+  if (rows.length) await out.write(formatTable(tableHeader, rows))
+}
+
+/** Keeps reading what is appended to `path` (a truncated file is read again from the start) until SIGINT. */
+async function follow(path: string, normalizer: Normalizer, drain: () => Promise<void>): Promise<void> {
+  let offset = (await fs.stat(path)).size
+  let partial = ''
+  let stop = false
+  const onSignal = () => {
+    stop = true
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  while (!stop) {
+    await new Promise((r) => setTimeout(r, 250))
+    normalizer.expire()
+    const size = (await fs.stat(path).catch(() => undefined))?.size
+    if (size === undefined) continue
+    if (size < offset) offset = 0
+    if (size > offset) {
+      const fh = await fs.open(path, 'r')
+      const buf = Buffer.alloc(size - offset)
+      await fh.read(buf, 0, buf.length, offset)
+      await fh.close()
+      offset = size
+      const lines = (partial + buf.toString('utf8')).split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) normalizer.push(line)
+    }
+    await drain()
+  }
+}
+
+async function run(files: string[], opts: ParseOptions): Promise<ExitCode> {
+  if (opts.format !== 'ndjson' && opts.format !== 'table') throw new CliError(`--format must be ndjson or table, not "${opts.format}"`)
+  if (opts.year !== undefined && !/^\d{4}$/.test(opts.year)) throw new CliError(`--year must be a four-digit year`)
+  const sources = files.length ? files : ['-']
+  for (const f of sources) {
+    if (f === '-') continue
+    const st = await fs.stat(f).catch(() => undefined)
+    if (!st?.isFile()) throw new CliError(`cannot read ${f}: ${st ? 'not a regular file' : 'no such file'}`)
+  }
+  const out = new Output(process.stdout)
+  const summary: Summary = { files: 0, lines: 0, records: 0, events: 0, malformed: 0, by_kind: {}, by_status: {} }
+  const color = useColor(process.stderr)
+  await Promise.all(sources.map((f) => readSource(f, opts, out, summary, color)))
+  await out.flush()
+  if (opts.summary) {
+    if (opts.json) printJson(summary)
+    else {
+      const rows = [
+        ['files', String(summary.files)], ['lines', String(summary.lines)], ['records', String(summary.records)],
+        ['events', String(summary.events)], ['malformed lines', String(summary.malformed)],
+        ...Object.entries(summary.by_kind).map(([k, v]) => [`kind ${k}`, String(v)]),
+        ...Object.entries(summary.by_status).map(([k, v]) => [`apparmor ${k}`, String(v)]),
+      ]
+      process.stdout.write(formatTable(['', 'count'], rows))
+    }
+  }
+  return summary.malformed > 0 ? Exit.Findings : Exit.Ok
+}
+
+export function register(program: Command): void {
+  program
+    .command('parse')
+    .summary('read AppArmor and audit logs in any envelope and print normalized events')
+    .description(
+      'Reads AppArmor and kernel audit records from audit.log (raw or ENRICHED), syslog/kern.log, dmesg, /dev/kmsg\n' +
+        'captures, journalctl -o json, ausearch -i output and more, detecting the envelope of every line, joins\n' +
+        'multi-record audit events, and prints one normalized event per line. Each FILE is its own source\n' +
+        '("-" or none: standard input). Malformed lines are reported on stderr with FILE:LINE:COLUMN.\n\n' +
+        'Exit status: 0 ok, 1 some lines were malformed, 2 usage or I/O error.',
+    )
+    .argument('[files...]', 'log files to read ("-" for standard input)')
+    .option('-f, --follow', 'keep reading what is appended to each file (until Ctrl-C)')
+    .option('--format <format>', 'output format: ndjson or table', 'ndjson')
+    .option('--summary', 'print only the counts (events by kind and status, records, malformed lines)')
+    .option('--json', 'with --summary: print the counts as JSON')
+    .option('--year <year>', 'year for BSD syslog dates, which carry none (default: the current year)')
+    .action(action(run))
+}

@@ -1,0 +1,126 @@
+/**
+ * Builds the normalized Event from an assembled audit event (or a lone record): `kind: "apparmor"`
+ * when one of its records is an AppArmor record, joined with the process facts of its SYSCALL and
+ * PROCTITLE records; `kind: "audit"` otherwise.
+ */
+import type { Event, Fields } from '../event/index.js'
+import type { AssembledEvent } from '../audit/assembler.js'
+import { addEnrichedFields, addGenericFields, addSyscallFields, auditEventFields, mainRecord, nestedMessageIndex, proctitle } from '../audit/fields.js'
+import type { AuditRecord } from '../audit/record.js'
+import { resolveRecordType } from '../audit/record-types.js'
+import { tokenize } from '../audit/tokenize.js'
+import { mapAppArmorTokens, statusFromRecordType } from '../apparmor/log/fields.js'
+import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
+import type { Envelope } from './envelope.js'
+
+/** What travels with each record through the assembler. */
+export interface RecordMeta {
+  envelope: Envelope
+}
+
+export interface EventContext {
+  source: string
+  location: string
+  nowMs: () => number
+}
+
+/** The SYSCALL/PROCTITLE facts an AppArmor event is joined with. */
+const joinedKeys = [
+  'audit.exe', 'audit.uid', 'audit.auid', 'audit.ses', 'audit.tty', 'audit.success', 'audit.exit', 'audit.syscall',
+  'audit.syscall_number', 'audit.arch', 'audit.ppid',
+] as const
+
+/** A record that carries an AppArmor decision (any envelope, any era). */
+export function isAppArmorRecord(r: AuditRecord): boolean {
+  const n = r.typeNumber
+  if (n !== undefined && n >= 1500 && n <= 1599) return true
+  const t = r.tokens
+  if (r.typeName === 'AVC' || r.typeName === '' || r.typeName === 'USER_AVC' || r.typeName === 'KERNEL') {
+    if (t.keys.includes('apparmor')) return true
+    const nested = nestedMessageIndex(t)
+    if (nested >= 0 && t.values[nested].includes('apparmor=')) return true
+    // Old kernels: `msg=audit(…):  type=1503 operation=…` carries the AppArmor type inside.
+    const inner = t.keys.indexOf('type')
+    const innerNumber = inner >= 0 ? resolveRecordType(t.values[inner]).number : undefined
+    if (innerNumber !== undefined && innerNumber >= 1500 && innerNumber <= 1599) return true
+    if (isLegacyRecord(r.text, r.bodyStart)) return true
+  }
+  return false
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+function appArmorFields(r: AuditRecord, out: Fields): void {
+  const t = r.tokens
+  let innerType: string | undefined
+  if (isLegacyRecord(r.text, r.bodyStart)) {
+    const legacy = parseLegacyRecord(r.text.slice(r.bodyStart).trim())
+    if (legacy) Object.assign(out, legacy)
+  } else if (r.typeName === 'USER_AVC' || nestedMessageIndex(t) >= 0) {
+    const nested = nestedMessageIndex(t)
+    addGenericFields(t, 0, t.enrichedFrom, r.interpreted, 'audit.', out)
+    if (nested >= 0) {
+      const inner = tokenize(t.values[nested])
+      innerType = mapAppArmorTokens(inner, 0, inner.enrichedFrom, { interpreted: r.interpreted, userSpace: true }, out)
+    }
+    delete out['audit.msg']
+  } else {
+    innerType = mapAppArmorTokens(t, 0, t.enrichedFrom, { interpreted: r.interpreted, userSpace: false }, out)
+  }
+  if (out['apparmor.status'] === undefined) {
+    const fromType = statusFromRecordType(r.typeName) ?? (innerType !== undefined ? statusFromRecordType(resolveRecordType(innerType).name) : undefined)
+    if (fromType !== undefined) out['apparmor.status'] = fromType
+  }
+}
+
+export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): Event {
+  const items = ev.items
+  const records = items.map((i) => i.record)
+  const first = items[0]
+  const fields: Fields = { ...first.meta.envelope.fields }
+  const aa = records.find(isAppArmorRecord)
+  let kind: Event['kind']
+  let main: AuditRecord
+  if (aa) {
+    kind = 'apparmor'
+    main = aa
+    appArmorFields(aa, fields)
+    const status = fields['apparmor.status']
+    fields['audit.type'] = typeof status === 'string' ? 'APPARMOR_' + status : aa.typeName || 'APPARMOR'
+    const sys = records.find((r) => r.typeName === 'SYSCALL')
+    if (sys) {
+      const joined: Fields = {}
+      addSyscallFields(sys, joined)
+      for (const k of joinedKeys) if (joined[k] !== undefined) fields[k] = joined[k]
+    }
+    const title = records.find((r) => r.typeName === 'PROCTITLE')
+    const p = title ? proctitle(title) : undefined
+    if (p !== undefined) fields['audit.proctitle'] = p
+    for (const r of records) addEnrichedFields(r.tokens, fields)
+  } else {
+    kind = 'audit'
+    main = mainRecord(records)
+    auditEventFields(records, main, fields)
+    fields['audit.type'] = main.typeName || 'UNKNOWN'
+  }
+  if (main.id !== '') {
+    fields['audit.id'] = main.id
+    fields['audit.serial'] = main.serial
+    fields['audit.epoch'] = Math.floor(main.timeMs / 1000)
+  }
+  if (main.loggedType !== '') fields['audit.record_type'] = main.loggedType
+  if (main.node !== undefined) fields['audit.node'] = main.node
+  const timeMs = Number.isFinite(main.timeMs) ? main.timeMs : Number.isFinite(first.meta.envelope.timeMs) ? first.meta.envelope.timeMs : ctx.nowMs()
+  return {
+    seq: 0,
+    time: isoTime(timeMs),
+    agent: '',
+    source: ctx.source,
+    location: ctx.location,
+    kind,
+    raw: items.length === 1 ? first.raw : items.map((i) => i.raw).join('\n'),
+    fields,
+  }
+}

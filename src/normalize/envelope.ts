@@ -1,0 +1,199 @@
+/**
+ * Removes the outer envelope from a log line and says where the payload is. Envelopes,
+ * autodetected per line: `journalctl -o json` records, `/dev/kmsg` records (`PRI,SEQ,USEC,FLAGS;`),
+ * dmesg `[uptime]`, syslog with BSD or ISO dates (with or without a hostname), journald's short
+ * text form without a date (`host audit[pid]: AVC …`), bare audit records, and a `file:` prefix
+ * left by `grep -H` around any of these.
+ */
+import type { Fields } from '../event/index.js'
+import { looksLikeRecord } from '../audit/record.js'
+import { parseBsdTime, parseIsoTime } from './syslog-time.js'
+
+export interface Envelope {
+  /** Fields the envelope carries: `syslog.*`, `kernel.uptime`, `kmsg.*`, `journald.*`, `log.file.path`. */
+  fields: Fields
+  /** When the envelope says the line was logged (ms since the epoch); NaN when it does not say. */
+  timeMs: number
+  /** The payload text and where it starts. */
+  text: string
+  start: number
+  /** The program that logged it (`kernel`, `audit`, `dbus-daemon` ...), when the envelope names one. */
+  program: string | undefined
+  /** journald's audit transport: the record type and a reconstructed audit id. */
+  auditType?: string
+  auditId?: string
+}
+
+export interface EnvelopeOptions {
+  nowMs: number
+  /** Year for BSD timestamps (which have none); default: the current year, or the last for future dates. */
+  year?: number
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39
+}
+
+/** `[ 4584.703379] ` at i: returns the uptime in seconds and the index after it. */
+function readUptime(s: string, i: number): { uptime: number; end: number } | undefined {
+  if (s.charCodeAt(i) !== 0x5b) return undefined
+  const close = s.indexOf(']', i)
+  if (close < 0 || close - i > 24) return undefined
+  const uptime = Number(s.slice(i + 1, close))
+  if (!Number.isFinite(uptime)) return undefined
+  let end = close + 1
+  if (s.charCodeAt(end) === 0x20) end++
+  return { uptime, end }
+}
+
+/** `prog[pid]:` or `prog:` at i (a syslog tag), else undefined. */
+function readTag(s: string, i: number): { program: string; pid: number | undefined; end: number } | undefined {
+  let j = i
+  while (j < s.length) {
+    const c = s.charCodeAt(j)
+    if (c === 0x20 || c === 0x3a || c === 0x5b) break
+    // A tag is a program name: never a key=value or an audit id.
+    if (c === 0x3d || c === 0x28) return undefined
+    j++
+  }
+  if (j === i) return undefined
+  const program = s.slice(i, j)
+  let pid: number | undefined
+  if (s.charCodeAt(j) === 0x5b) {
+    const close = s.indexOf(']', j)
+    if (close < 0) return undefined
+    pid = Number(s.slice(j + 1, close))
+    if (!Number.isInteger(pid)) return undefined
+    j = close + 1
+  }
+  if (s.charCodeAt(j) !== 0x3a) return undefined
+  j++
+  if (s.charCodeAt(j) === 0x20) j++
+  return { program, pid, end: j }
+}
+
+function syslogBody(line: string, i: number, timestamp: string, timeMs: number, fields: Fields): Envelope | undefined {
+  while (line.charCodeAt(i) === 0x20) i++
+  fields['syslog.timestamp'] = timestamp
+  // Either `host tag: msg` or (socklog, some relays) `tag: msg` with no host.
+  let tag = readTag(line, i)
+  if (!tag) {
+    const sp = line.indexOf(' ', i)
+    if (sp < 0) return undefined
+    fields['syslog.hostname'] = line.slice(i, sp)
+    tag = readTag(line, sp + 1)
+    if (!tag) return { fields, timeMs, text: line, start: sp + 1, program: undefined }
+  }
+  fields['syslog.program'] = tag.program
+  if (tag.pid !== undefined) fields['syslog.pid'] = tag.pid
+  let start = tag.end
+  const up = readUptime(line, start)
+  if (up) {
+    fields['kernel.uptime'] = up.uptime
+    start = up.end
+  }
+  return { fields, timeMs, text: line, start, program: tag.program }
+}
+
+function journald(line: string): Envelope | undefined {
+  let rec: Record<string, unknown>
+  try {
+    rec = JSON.parse(line) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  if (typeof rec !== 'object' || rec === null) return undefined
+  const str = (k: string): string | undefined => {
+    const v = rec[k]
+    if (typeof v === 'string') return v
+    // journald exports non-UTF-8 values as arrays of bytes.
+    if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8')
+    return undefined
+  }
+  const message = str('MESSAGE')
+  if (message === undefined) return undefined
+  const fields: Fields = {}
+  const host = str('_HOSTNAME')
+  const program = str('SYSLOG_IDENTIFIER') ?? str('_COMM')
+  const transport = str('_TRANSPORT')
+  const cursor = str('__CURSOR')
+  if (host !== undefined) fields['syslog.hostname'] = host
+  if (program !== undefined) fields['syslog.program'] = program
+  if (transport !== undefined) fields['journald.transport'] = transport
+  if (cursor !== undefined) fields['journald.cursor'] = cursor
+  const pid = Number(str('_PID'))
+  if (Number.isInteger(pid)) fields['syslog.pid'] = pid
+  const usec = Number(str('_SOURCE_REALTIME_TIMESTAMP') ?? str('__REALTIME_TIMESTAMP'))
+  const timeMs = Number.isFinite(usec) ? Math.floor(usec / 1000) : Number.NaN
+  const env: Envelope = { fields, timeMs, text: message, start: 0, program }
+  if (transport === 'audit') {
+    env.auditType = str('_AUDIT_TYPE_NAME') ?? str('_AUDIT_TYPE')
+    const serial = str('_AUDIT_ID')
+    if (serial !== undefined && Number.isFinite(usec)) {
+      env.auditId = `${Math.floor(usec / 1e6)}.${String(Math.floor(usec / 1000) % 1000).padStart(3, '0')}:${serial}`
+    }
+  }
+  return env
+}
+
+/** Strips the envelope of `line`; undefined when no envelope (and no bare record) is recognized. */
+export function unwrapEnvelope(line: string, opts: EnvelopeOptions): Envelope | undefined {
+  return unwrap(line, opts) ?? grepPrefixed(line, opts)
+}
+
+function unwrap(line: string, opts: EnvelopeOptions): Envelope | undefined {
+  const c = line.charCodeAt(0)
+  if (c === 0x7b /* { */) return journald(line)
+  if (looksLikeRecord(line, 0)) return { fields: {}, timeMs: Number.NaN, text: line, start: 0, program: undefined }
+  if (c === 0x5b /* [ */) {
+    const up = readUptime(line, 0)
+    return up ? { fields: { 'kernel.uptime': up.uptime }, timeMs: Number.NaN, text: line, start: up.end, program: 'kernel' } : undefined
+  }
+  if (isDigit(c)) {
+    const semi = line.indexOf(';')
+    if (semi > 0 && semi < 48) {
+      const head = line.slice(0, semi).split(',')
+      if (head.length >= 3 && head.slice(0, 3).every((p) => p !== '' && /^\d+$/.test(p))) {
+        const fields: Fields = {
+          'kmsg.priority': Number(head[0]) & 7,
+          'kmsg.facility': Number(head[0]) >> 3,
+          'kmsg.seq': Number(head[1]),
+          'kernel.uptime': Number(head[2]) / 1e6,
+        }
+        return { fields, timeMs: Number.NaN, text: line, start: semi + 1, program: 'kernel' }
+      }
+    }
+    const iso = parseIsoTime(line)
+    if (iso) return syslogBody(line, iso.length, line.slice(0, iso.length), iso.timeMs, {})
+    return undefined
+  }
+  const bsd = parseBsdTime(line, opts.nowMs, opts.year)
+  if (bsd) return syslogBody(line, bsd.length, line.slice(0, bsd.length), bsd.timeMs, {})
+  if (line.startsWith('audit:') || line.startsWith('apparmor=')) return { fields: {}, timeMs: Number.NaN, text: line, start: 0, program: 'kernel' }
+  // journald's short text form without a date: `host audit[pid]: AVC …`.
+  const sp = line.indexOf(' ')
+  if (sp > 0) {
+    const tag = readTag(line, sp + 1)
+    if (tag) {
+      const fields: Fields = { 'syslog.hostname': line.slice(0, sp), 'syslog.program': tag.program }
+      if (tag.pid !== undefined) fields['syslog.pid'] = tag.pid
+      return { fields, timeMs: Number.NaN, text: line, start: tag.end, program: tag.program }
+    }
+  }
+  return undefined
+}
+
+/** `path:LINE` as `grep -H` (and `-n`) prefix it; the prefix has no spaces. */
+function grepPrefixed(line: string, opts: EnvelopeOptions): Envelope | undefined {
+  const colon = line.indexOf(':')
+  if (colon <= 0 || line.lastIndexOf(' ', colon) >= 0) return undefined
+  let rest = colon + 1
+  // grep -n adds the line number.
+  let j = rest
+  while (isDigit(line.charCodeAt(j))) j++
+  if (j > rest && line.charCodeAt(j) === 0x3a) rest = j + 1
+  const inner = unwrap(line.slice(rest), opts)
+  if (!inner) return undefined
+  inner.fields['log.file.path'] = line.slice(0, colon)
+  return inner
+}

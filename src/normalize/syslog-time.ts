@@ -1,0 +1,92 @@
+/**
+ * Syslog timestamps: BSD (`Nov  2 09:01:02`, no year, local time) and ISO/RFC 3339
+ * (`2026-11-20T10:33:25.123456+01:00`, `YYYY-MM-DD HH:MM:SS`). Hand-scanned: this runs on every line.
+ */
+
+const months: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 }
+
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 0x30
+  return c >= 0 && c <= 9 ? c : -1
+}
+
+function two(s: string, i: number): number {
+  const a = digit(s, i)
+  const b = digit(s, i + 1)
+  return a < 0 || b < 0 ? -1 : a * 10 + b
+}
+
+/** `HH:MM:SS` at i, as seconds of the day; -1 when absent. */
+function clock(s: string, i: number): number {
+  const h = two(s, i)
+  const m = two(s, i + 3)
+  const sec = two(s, i + 6)
+  if (h < 0 || m < 0 || sec < 0 || s.charCodeAt(i + 2) !== 0x3a || s.charCodeAt(i + 5) !== 0x3a) return -1
+  return h * 3600 + m * 60 + sec
+}
+
+export interface SyslogTime {
+  /** Characters consumed. */
+  length: number
+  /** Milliseconds since the epoch; NaN when the date is impossible. */
+  timeMs: number
+}
+
+/**
+ * A BSD timestamp at the start of `s` (15 characters). The year is not logged: we take
+ * `referenceYear`, or the year before when that would put the line more than a day in the future
+ * of `nowMs` (a December line read in January).
+ */
+export function parseBsdTime(s: string, nowMs: number, referenceYear?: number): SyslogTime | undefined {
+  if (s.length < 15 || s.charCodeAt(3) !== 0x20 || s.charCodeAt(6) !== 0x20) return undefined
+  const month = months[s.slice(0, 3)]
+  if (month === undefined) return undefined
+  const d1 = s.charCodeAt(4) === 0x20 ? 0 : digit(s, 4)
+  const d2 = digit(s, 5)
+  const secs = clock(s, 7)
+  if (d1 < 0 || d2 < 0 || secs < 0) return undefined
+  const day = d1 * 10 + d2
+  const year = referenceYear ?? new Date(nowMs).getFullYear()
+  let t = new Date(year, month, day).getTime() + secs * 1000
+  if (referenceYear === undefined && t > nowMs + 86_400_000) t = new Date(year - 1, month, day).getTime() + secs * 1000
+  return { length: 15, timeMs: t }
+}
+
+/** An ISO 8601 / RFC 3339 timestamp at the start of `s`, with optional fraction and offset (local time without one). */
+export function parseIsoTime(s: string): SyslogTime | undefined {
+  if (s.length < 19 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d) return undefined
+  const sep = s.charCodeAt(10)
+  if (sep !== 0x54 && sep !== 0x20) return undefined
+  const y = two(s, 0) * 100 + two(s, 2)
+  const mo = two(s, 5)
+  const d = two(s, 8)
+  const secs = clock(s, 11)
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || secs < 0) return undefined
+  let i = 19
+  let fracMs = 0
+  if (s.charCodeAt(i) === 0x2e) {
+    i++
+    let scale = 100
+    while (i < s.length && digit(s, i) >= 0) {
+      fracMs += digit(s, i) * scale
+      scale /= 10
+      i++
+    }
+  }
+  let offsetMin: number | undefined
+  const c = s.charCodeAt(i)
+  if (c === 0x5a /* Z */) {
+    offsetMin = 0
+    i++
+  } else if ((c === 0x2b || c === 0x2d) && two(s, i + 1) >= 0) {
+    const hh = two(s, i + 1)
+    const colon = s.charCodeAt(i + 3) === 0x3a ? 1 : 0
+    const mm = two(s, i + 3 + colon)
+    if (mm >= 0) {
+      offsetMin = (c === 0x2d ? -1 : 1) * (hh * 60 + mm)
+      i += 5 + colon
+    }
+  }
+  const base = offsetMin === undefined ? new Date(y, mo - 1, d).getTime() : Date.UTC(y, mo - 1, d) - offsetMin * 60_000
+  return { length: i, timeMs: base + secs * 1000 + Math.round(fracMs) }
+}

@@ -1,0 +1,48 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const bin = fileURLToPath(new URL('../../../bin/armorwatch', import.meta.url))
+const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/normalize/${name}`, import.meta.url))
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin, 'parse', ...args], { encoding: 'utf8', input, env: { ...process.env, NO_COLOR: '1' } })
+
+test('parse prints one NDJSON event per event and exits 0', () => {
+  const r = run([fixture('seed-scenario.audit.log')])
+  assert.equal(r.status, 0, r.stderr)
+  const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; location: string; raw: string })
+  assert.equal(events.length, 22)
+  assert.ok(events.every((e) => e.kind === 'apparmor' && e.location.endsWith('seed-scenario.audit.log')))
+})
+
+test('each file is its own source; --summary --json counts events, statuses and malformed lines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-parse-'))
+  const bad = join(dir, 'bad.log')
+  writeFileSync(bad, 'not a log line\ntype=AVC msg=audit(1.0:1): apparmor="DENIED" operation="open" profile="/a" name="/b" pid=1 comm="a"\n')
+  const r = run(['--summary', '--json', fixture('envelopes.log'), bad])
+  assert.equal(r.status, 1, 'malformed lines are findings')
+  const s = JSON.parse(r.stdout) as { files: number; events: number; malformed: number; by_kind: Record<string, number>; by_status: Record<string, number> }
+  assert.equal(s.files, 2)
+  assert.equal(s.events, 22)
+  assert.equal(s.malformed, 1)
+  assert.equal(s.by_kind.apparmor, 22)
+  assert.equal(s.by_status.DENIED, 18)
+  assert.match(r.stderr, new RegExp(`${bad.replaceAll('/', '\\/')}:1:1: error: unrecognized line`))
+})
+
+test('standard input, table format, and usage errors', () => {
+  const r = run(['--format', 'table', '-'], 'Nov 20 10:00:00 web01 kernel: audit: type=1400 audit(1795168800.000:31001): apparmor="STATUS" operation="profile_load" profile="unconfined" name="/usr/local/bin/test-app" pid=4402 comm="apparmor_parser"\n')
+  assert.equal(r.status, 0, r.stderr)
+  assert.match(r.stdout, /^time\s+kind\s+type/)
+  assert.match(r.stdout, /APPARMOR_STATUS\s+unconfined\s+profile_load\s+\/usr\/local\/bin\/test-app/)
+  assert.equal(run(['--format', 'xml', fixture('kmsg.txt')]).status, 2)
+  const missing = run(['/no/such/file'])
+  assert.equal(missing.status, 2)
+  assert.match(missing.stderr, /cannot read \/no\/such\/file/)
+  const help = spawnSync(process.execPath, [bin, 'parse', '--help'], { encoding: 'utf8' })
+  assert.equal(help.status, 0)
+  assert.match(help.stdout, /--follow/)
+})

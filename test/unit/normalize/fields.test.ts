@@ -1,0 +1,167 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { parseLines } from '../../../src/normalize/index.js'
+import type { Event } from '../../../src/event/index.js'
+
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/normalize/${name}`, import.meta.url), 'utf8')
+const parse = (text: string) => parseLines(text, { location: 't', now: () => 0, year: 2026 })
+const one = (line: string): Event => {
+  const { events, errors } = parse(line)
+  assert.deepEqual(errors, [])
+  assert.equal(events.length, 1)
+  return events[0]
+}
+
+test('every envelope of the corpus yields one AppArmor event with the same core fields', () => {
+  const { events, errors, stats } = parse(fixture('envelopes.log'))
+  assert.deepEqual(errors, [])
+  assert.equal(stats.lines, 21)
+  assert.equal(events.length, 21)
+  for (const e of events) {
+    assert.equal(e.kind, 'apparmor')
+    assert.ok(typeof e.fields['apparmor.status'] === 'string', e.raw)
+    assert.ok(typeof e.fields['apparmor.profile'] === 'string', e.raw)
+    assert.equal(e.fields['audit.type'], `APPARMOR_${e.fields['apparmor.status']}`)
+  }
+})
+
+test('aliases fold into canonical names', () => {
+  const e = one('type=AVC msg=audit(1795170013.434:7013): apparmor="DENIED" operation="connect" class="net" profile="/usr/sbin/database-server" pid=1313 comm="database-server" family="inet6" sock_type="stream" protocol=6 requested="connect" denied="connect" saddr=::1 src=50422 daddr=2001:db8::9 dest=443')
+  assert.equal(e.fields['apparmor.requested_mask'], 'connect')
+  assert.equal(e.fields['apparmor.denied_mask'], 'connect')
+  assert.equal(e.fields['apparmor.local_addr'], '::1')
+  assert.equal(e.fields['apparmor.local_port'], 50422)
+  assert.equal(e.fields['apparmor.foreign_addr'], '2001:db8::9')
+  assert.equal(e.fields['apparmor.foreign_port'], 443)
+  assert.equal(e.fields['apparmor.protocol'], 'tcp')
+  assert.equal(e.fields['apparmor.protocol_number'], 6)
+  const old = one('type=AVC msg=audit(1795168921.577:31011): apparmor="DENIED" operation="connect" class="net" profile="/usr/sbin/db" pid=6200 comm="db" family="inet" sock_type="stream" protocol=6 requested_mask="connect" denied_mask="connect" laddr=10.0.0.5 lport=40122 faddr=203.0.113.9 fport=443')
+  assert.equal(old.fields['apparmor.local_addr'], '10.0.0.5')
+  assert.equal(old.fields['apparmor.foreign_port'], 443)
+  const dbus = one(`type=USER_AVC msg=audit(1.0:1): pid=1 uid=0 auid=4294967295 ses=4294967295 subj=unconfined msg='apparmor="DENIED" operation="dbus_method_call" bus="system" path="/p" interface="i" method="StartUnit" mask="send" name="n" pid=4700 label="snap.foo" peer_pid=1 peer_label="unconfined" exe="/usr/bin/dbus-broker" sauid=0 hostname=? addr=? terminal=?'`)
+  assert.equal(dbus.fields['apparmor.member'], 'StartUnit')
+  assert.equal(dbus.fields['apparmor.denied_mask'], 'send')
+  assert.equal(dbus.fields['apparmor.profile'], 'snap.foo')
+  assert.equal(dbus.fields['apparmor.peer_profile'], 'unconfined')
+  assert.equal(dbus.fields['apparmor.pid'], 4700, 'the inner pid is the client')
+  assert.equal(dbus.fields['audit.pid'], 1, 'the outer pid is the bus daemon')
+  assert.equal(dbus.fields['apparmor.exe'], '/usr/bin/dbus-broker')
+  assert.equal(dbus.fields['apparmor.addr'], undefined, 'addr=? is the audit trailer, not a unix address')
+  assert.equal(dbus.fields['audit.auid'], 'unset')
+  const io = one('type=AVC msg=audit(2.0:2): apparmor="DENIED" operation="uring_override" class="io_uring" profile="/a" pid=1 comm="a" requested="override_creds" denied="override_creds" tcontext="/b"')
+  assert.equal(io.fields['apparmor.peer_profile'], '/b')
+  const ns = one('type=AVC msg=audit(3.0:3): apparmor="AUDIT" operation="userns_create" class="namespace" profile="unconfined" pid=1515 comm="unshare" requested="userns_create" target="unprivileged_userns" execpath="/usr/bin/unshare"')
+  assert.equal(ns.fields['apparmor.name2'], 'unprivileged_userns')
+  assert.equal(ns.fields['apparmor.execpath'], '/usr/bin/unshare')
+})
+
+test('hex-encoded values are decoded; quoted look-alikes are not', () => {
+  const e = one('type=AVC msg=audit(1.0:1): apparmor="DENIED" operation="open" profile=74657374207370616365 name=2F686F6D652F61206220632F78 pid=12 comm=6D7920636F6D6D peer="ABCD" requested_mask="r" denied_mask="r" fsuid=0 ouid=0')
+  assert.equal(e.fields['apparmor.profile'], 'test space')
+  assert.equal(e.fields['apparmor.name'], '/home/a b c/x')
+  assert.equal(e.fields['apparmor.comm'], 'my comm')
+  assert.equal(e.fields['apparmor.peer'], 'ABCD')
+  const abstract = one('type=AVC msg=audit(1.0:2): apparmor="DENIED" operation="connect" class="net" profile="/a" pid=1 comm="a" family="unix" sock_type="stream" protocol=0 requested_mask="connect" denied_mask="connect" addr=none peer_addr=00406170702D736F636B')
+  assert.equal(abstract.fields['apparmor.peer_addr'], '@@app-sock')
+  assert.equal(abstract.fields['apparmor.addr'], 'none')
+})
+
+test('capabilities, signed errors, numbers', () => {
+  const e = one('audit: type=1400 audit(1795170007.778:7007): apparmor="DENIED" operation="capable" class="cap" profile="/usr/sbin/tcpdump" pid=7707 comm="tcpdump" capability=12  capname="net_admin"')
+  assert.equal(e.fields['apparmor.capname'], 'net_admin')
+  assert.equal(e.fields['apparmor.capability'], 'cap_net_admin')
+  assert.equal(e.fields['apparmor.capability_number'], 12)
+  assert.equal(e.fields['apparmor.pid'], 7707)
+  const noName = one('type=AVC msg=audit(1.0:1): apparmor="DENIED" operation="capable" profile="/x" pid=1 comm="x" capability=21')
+  assert.equal(noName.fields['apparmor.capability'], 'cap_sys_admin')
+  const mount = one('type=AVC msg=audit(1795170012.323:7012): apparmor="DENIED" operation="mount" class="mount" info="failed flags match" error=-13 profile="docker-default" name="/sys/fs/cgroup/" pid=1212 comm="runc:[2:INIT]" fstype="cgroup2" srcname="cgroup" flags="rw, nosuid, nodev, noexec"')
+  assert.equal(mount.fields['apparmor.error'], -13)
+  assert.equal(mount.fields['apparmor.flags'], 'rw, nosuid, nodev, noexec')
+  assert.equal(mount.fields['apparmor.comm'], 'runc:[2:INIT]')
+})
+
+test('status comes from apparmor=, else from the record type in every spelling', () => {
+  const status = (line: string) => one(line).fields['apparmor.status']
+  assert.equal(status('type=APPARMOR_DENIED msg=audit(1.0:1): operation="open" profile="/a" name="/b" pid=1 comm="a" requested_mask="r" denied_mask="r" fsuid=0 ouid=0'), 'DENIED')
+  assert.equal(status('type=1502 msg=audit(1.0:1): operation="open" profile="/a" name="/b" pid=1 comm="a" requested_mask="r" denied_mask="r" fsuid=0 ouid=0'), 'ALLOWED')
+  assert.equal(status('type=UNKNOWN[1505] msg=audit(1.0:1): operation="profile_load" name="/a" pid=1 comm="apparmor_parser"'), 'STATUS')
+  assert.equal(status('type=AVC msg=audit(1.0:1):  type=1503 operation="capable" profile="/a" pid=1 comm="a" capability=25  capname="sys_time"'), 'DENIED')
+  assert.equal(status('type=AVC msg=audit(1.0:1): apparmor="KILLED" operation="exec" profile="/a" name="/b" pid=1 comm="a" requested_mask="x" denied_mask="x" fsuid=0 ouid=0'), 'KILLED')
+  assert.equal(one('type=UNKNOWN[1503] msg=audit(1.0:1): operation="open" profile="/a" name="/b" pid=1 comm="a"').fields['audit.record_type'], 'UNKNOWN[1503]')
+})
+
+test('an AVC joined with its SYSCALL and PROCTITLE carries the process facts', () => {
+  const { events } = parse(fixture('seed-scenario.audit.log'))
+  const shadow = events.find((e) => e.fields['apparmor.name'] === '/etc/shadow' && e.fields['apparmor.status'] === 'DENIED')
+  assert.ok(shadow)
+  assert.equal(shadow.fields['audit.exe'], '/usr/local/bin/test-app')
+  assert.equal(shadow.fields['audit.syscall'], 'openat')
+  assert.equal(shadow.fields['audit.success'], 'no')
+  assert.equal(shadow.fields['audit.exit'], -13)
+  assert.equal(shadow.fields['audit.auid'], 1000)
+  assert.equal(shadow.fields['audit.proctitle'], '/usr/local/bin/test-app')
+  assert.equal(shadow.raw.split('\n').length, 3)
+  const webapp = events.find((e) => e.fields['apparmor.capname'] === 'sys_admin')
+  assert.equal(webapp?.fields['audit.proctitle'], '/usr/local/bin/webapp --port 8080')
+  assert.equal(webapp?.fields['audit.auid'], 'unset')
+})
+
+test('the real capture assembles into 75 audit events with arguments, paths and sockets', () => {
+  const { events, errors, stats } = parse(fixture('real-capture.log'))
+  assert.deepEqual(errors, [])
+  assert.equal(stats.records, 389)
+  assert.equal(events.length, 75)
+  const long = events.find((e) => e.fields['audit.execve.argc'] === 3 && String(e.fields['audit.execve.command']).startsWith('/bin/echo'))
+  assert.ok(long, 'the 9,000-byte argument split over EXECVE records')
+  const argv = long.fields['audit.execve.argv'] as string[]
+  assert.equal(argv[1].length, 9000)
+  assert.match(argv[1], /^A+$/)
+  const symlink = events.find((e) => e.fields['audit.syscall'] === 'symlinkat')
+  const paths = symlink?.fields['audit.paths'] as { name: string }[]
+  assert.ok(paths.every((p) => p.name.startsWith('/')), 'relative PATH names resolved against CWD')
+  const rule = events.find((e) => e.fields['audit.type'] === 'CONFIG_CHANGE')
+  assert.equal(rule?.fields['audit.op'], 'add_rule')
+  assert.equal(rule?.fields['audit.key'], 'apparmor_profiles')
+  assert.equal(rule?.fields['audit.proctitle'], 'auditctl -w /etc/apparmor.d -p wa -k apparmor_profiles')
+  const start = events.find((e) => e.fields['audit.type'] === 'DAEMON_START')
+  assert.equal(start?.fields['audit.ver'], '3.0.9')
+  assert.ok(events.some((e) => e.fields['audit.sockaddr.family'] === 'unix' && e.fields['audit.sockaddr.path'] === '/var/run/nscd/socket'))
+})
+
+test('syslog, dmesg, kmsg and journald envelopes keep their own fields', () => {
+  const kern = one('2026-11-20T10:33:25.123456+01:00 db-02.example.org kernel: audit: type=1400 audit(1795170005.556:7005): apparmor="AUDIT" operation="getattr" class="file" profile="/usr/sbin/mosquitto" name="/etc/mosquitto/pwfile" pid=5505 comm="mosquitto" requested_mask="r" fsuid=122 ouid=122')
+  assert.equal(kern.fields['syslog.hostname'], 'db-02.example.org')
+  assert.equal(kern.fields['syslog.program'], 'kernel')
+  assert.equal(kern.time, '2026-11-20T10:20:05.556Z', 'event time comes from the audit id')
+  const dmesg = one('[ 4584.703379] audit: type=1400 audit(1795170006.667:7006): apparmor="DENIED" operation="uring_sqpoll" class="io_uring" profile="/usr/bin/fio" pid=6606 comm="fio" requested="sqpoll" denied="sqpoll"')
+  assert.equal(dmesg.fields['kernel.uptime'], 4584.703379)
+  const { events } = parse(fixture('journald.json'))
+  assert.equal(events.length, 2)
+  const audit = events.find((e) => e.fields['journald.transport'] === 'audit')
+  assert.equal(audit?.fields['audit.id'], '1795168865.686:31010')
+  assert.equal(audit?.fields['apparmor.operation'], 'create')
+  const lost = parse(fixture('kmsg.txt')).events.find((e) => e.kind === 'audit')
+  assert.equal(lost?.fields['audit.audit_lost'], 17)
+  assert.equal(lost?.fields['kmsg.seq'], 1235)
+  const ssh = one('Nov 20 10:00:00 web01 sshd[1234]: Accepted publickey for root')
+  assert.equal(ssh.kind, 'syslog')
+  assert.equal(ssh.fields['syslog.message'], 'Accepted publickey for root')
+  assert.equal(ssh.time, new Date(2026, 10, 20, 10, 0, 0).toISOString())
+})
+
+test('malformed lines are reported with their position and parsing goes on', () => {
+  const { events, errors, stats } = parse(['type=AVC msg=audit(17951xx.000:92): apparmor="DENIED"', 'garbage', 'type=AVC msg=audit(1.0:1): apparmor="DENIED" operation="open" profile="/a" name="/b" pid=1 comm="a"'].join('\n'))
+  assert.equal(events.length, 1)
+  assert.equal(stats.malformed, 2)
+  assert.deepEqual(errors.map((e) => [e.line, e.column]), [[1, 20], [2, 1]])
+  assert.match(errors[0].message, /malformed audit id/)
+})
+
+test('raw keeps the original bytes, including ENRICHED separators', () => {
+  const line = 'type=AVC msg=audit(1.0:1): apparmor="DENIED" operation="open" profile="/a" name="/b" pid=1 comm="a" requested_mask="r" denied_mask="r" fsuid=0 ouid=0\u001dFSUID="root" OUID="root"'
+  const e = one(line)
+  assert.equal(e.raw, line)
+  assert.equal(e.fields['apparmor.ouid'], 0)
+  assert.equal(e.fields['audit.enriched.ouid'], 'root')
+})
