@@ -9,7 +9,7 @@ import type { Event } from '../../event/event.js'
 import { Baseline } from './baseline.js'
 import type { CompiledDirectory, FimConfig } from './config.js'
 import { FimEngine, type ScanStats } from './engine.js'
-import type { AuditInfo } from './events.js'
+import { auditStatus, auditWatch, type WhoData } from './whodata.js'
 
 export interface FimMonitorOptions {
   config: FimConfig
@@ -24,8 +24,13 @@ export interface FimMonitorOptions {
    * discards the kernel's IN_Q_OVERFLOW without telling us).
    */
   rescanBatchSize?: number
-  /** Who-data: asked who changed a path just before the path is checked (see whodata.ts). */
-  attribute?: (path: string) => AuditInfo | undefined
+  /**
+   * Who-data (whodata.ts): the correlator the agent feeds with audit Events. Without it, or where
+   * kernel audit is unusable, whodata directories run in plain realtime mode and a notice says so.
+   */
+  whodata?: WhoData
+  /** The auditctl binary (tests point it elsewhere). */
+  auditctl?: string
 }
 
 /** A notice about FIM itself (a watch that failed, an overflow rescan), as an `agent` Event. */
@@ -50,6 +55,7 @@ export class FimMonitor {
   #queue: Promise<unknown> = Promise.resolve()
   readonly #subs = new Map<string, watcher.AsyncSubscription>()
   readonly #timers = new Map<string, NodeJS.Timeout>()
+  readonly #auditWatched: string[] = []
   #interval: NodeJS.Timeout | undefined
   #stopped = true
   /** Resolves when the first scan (if scan_on_start) is done: tests and benches wait on it. */
@@ -79,6 +85,7 @@ export class FimMonitor {
   async start(): Promise<void> {
     this.#stopped = false
     await this.#subscribeAll()
+    await this.#addAuditWatches()
     if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)
     this.#interval = setInterval(() => {
       void this.#subscribeAll().then(() => this.scan())
@@ -90,6 +97,25 @@ export class FimMonitor {
   /** A full scan now (queued behind any running check). */
   scan(mode: 'scheduled' | 'realtime' = 'scheduled', only?: readonly CompiledDirectory[]): Promise<ScanStats> {
     return this.#serial(() => this.#engine.scan(mode, only))
+  }
+
+  async #addAuditWatches(): Promise<void> {
+    const dirs = this.#o.config.directories.filter((d) => d.whodata)
+    if (dirs.length === 0) return
+    const status = this.#o.whodata ? await auditStatus(this.#o.auditctl) : { available: false, reason: 'no audit source is connected to FIM' }
+    for (const dir of dirs) {
+      let reason = status.reason
+      if (status.available) {
+        try {
+          await auditWatch(dir.path, false, this.#o.auditctl)
+          this.#auditWatched.push(dir.path)
+          continue
+        } catch (err) {
+          reason = `auditctl -w ${dir.path} failed: ${(err as Error).message.split('\n')[0]}`
+        }
+      }
+      this.#o.emit(fimNotice('fim_whodata_unavailable', `Who-data unavailable for '${dir.path}' (${reason}): monitored in realtime mode without user and process.`, { 'fim.path': dir.path }))
+    }
   }
 
   async #subscribeAll(): Promise<void> {
@@ -123,10 +149,15 @@ export class FimMonitor {
         e.path,
         setTimeout(() => {
           this.#timers.delete(e.path)
-          void this.#serial(() => this.#engine.check(e.path, 'realtime', this.#o.attribute?.(e.path)))
+          void this.#check(dir, e.path)
         }, delay),
       )
     }
+  }
+
+  async #check(dir: CompiledDirectory, path: string): Promise<void> {
+    const who = dir.whodata && this.#auditWatched.includes(dir.path) ? await this.#o.whodata?.attribute(path) : undefined
+    await this.#serial(() => this.#engine.check(path, who ? 'whodata' : 'realtime', who))
   }
 
   /** Stops watching and scanning; holds no timer or watch afterwards. */
@@ -137,6 +168,7 @@ export class FimMonitor {
     this.#timers.clear()
     await Promise.all([...this.#subs.values()].map((s) => s.unsubscribe()))
     this.#subs.clear()
+    for (const dir of this.#auditWatched.splice(0)) await auditWatch(dir, true, this.#o.auditctl).catch(() => undefined)
     await this.#queue
     this.#engine.flush()
     if (this.#ownsDb) this.#db.close()
