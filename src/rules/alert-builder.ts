@@ -93,7 +93,8 @@ export function buildAlert(rule: Rule, ev: LogEvent, firedtimes: number, ctx: Al
   if (ev.decoder !== null) {
     alert.decoder = ev.decoder.parent !== undefined ? { parent: ev.decoder.parent, name: ev.decoder.name } : { name: ev.decoder.name }
   }
-  const data = eventData(ev)
+  // FIM alerts carry their fields in `syscheck`, not `data`, as in Wazuh.
+  const data = syscheck === undefined ? eventData(ev) : {}
   if (Object.keys(data).length > 0) alert.data = data
   return alert
 }
