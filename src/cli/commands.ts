@@ -6,5 +6,6 @@ import type { Command } from 'commander'
 import { register as parse } from './parse.js'
 import { register as status } from './status.js'
 import { register as fim } from './fim.js'
+import { register as profile } from './profile.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile]

@@ -78,7 +78,7 @@ export function tokenize(text: string): Token[] {
         continue
       }
       while (i < text.length && text[i] !== '\n') i++
-      push('comment', start, i, { text: text.slice(start + 1, i).replace(/\r$/, '') })
+      push('comment', start, i, { text: text.slice(start + 1, i).trimEnd() })
       continue
     }
     if (c === '"') {
