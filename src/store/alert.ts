@@ -1,7 +1,8 @@
 /**
  * The stored alert: the Wazuh alert JSON shape. The rules engine produces it; the store keeps the
  * whole document and copies the fields the dashboard aggregates on into columns (see schema.ts).
- * Kept structural so that any producer of the Wazuh shape can be stored.
+ * Kept structural (src/event/alert.ts's Alert is one) so that any producer of the shape can be stored;
+ * unknown keys of a document are stored and returned as they are.
  */
 export interface AlertDoc {
   timestamp: string
@@ -13,16 +14,14 @@ export interface AlertDoc {
     groups?: readonly string[]
     firedtimes?: number
     mitre?: { id?: readonly string[]; tactic?: readonly string[]; technique?: readonly string[] }
-    [key: string]: unknown
   }
-  agent?: { id?: string; name?: string; ip?: string; [key: string]: unknown }
-  manager?: { name?: string; [key: string]: unknown }
+  agent?: { id?: string; name?: string; ip?: string }
+  manager?: { name?: string }
   full_log?: string
-  decoder?: { name?: string; parent?: string; [key: string]: unknown }
+  decoder?: { name?: string; parent?: string }
   data?: Record<string, unknown>
   location?: string
   syscheck?: Record<string, unknown>
-  [key: string]: unknown
 }
 
 /** Reads a dotted path (`data.audit.exe`) from a nested document; undefined when absent. */

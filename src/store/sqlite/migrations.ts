@@ -5,7 +5,7 @@
 export const STATE_MIGRATIONS: readonly { version: number; description: string; sql: string }[] = [
   {
     version: 1,
-    description: 'users, API tokens, sessions, agents, settings',
+    description: 'users, API tokens, sessions, per-agent stored seq, settings',
     sql: `
       CREATE TABLE users (
         id INTEGER PRIMARY KEY,
@@ -31,16 +31,10 @@ export const STATE_MIGRATIONS: readonly { version: number; description: string; 
         expires_at TEXT NOT NULL
       );
       CREATE INDEX sessions_expiry ON sessions(expires_at);
-      CREATE TABLE agents (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL UNIQUE,
-        ip TEXT,
-        key_hash TEXT,
-        version TEXT,
-        os TEXT,
-        registered_at TEXT NOT NULL,
-        last_seen_at TEXT,
-        last_seq INTEGER NOT NULL DEFAULT 0
+      CREATE TABLE agent_progress (
+        agent_id TEXT PRIMARY KEY,
+        stored_seq INTEGER NOT NULL,
+        last_seen_at TEXT NOT NULL
       );
       CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `,

@@ -1,6 +1,6 @@
 /**
  * Small transactional state in SQLite (WAL, prepared statements): users, API tokens, sessions,
- * agents and settings. Secrets are never stored: passwords as scrypt hashes (made by the caller),
+ * per-agent progress and settings. Secrets are never stored: passwords as scrypt hashes (made by the caller),
  * tokens and session ids as SHA-256 digests.
  */
 import Database from 'better-sqlite3'
@@ -36,19 +36,14 @@ export interface SessionRow {
   readonly expires_at: string
 }
 
-export interface Agent {
-  readonly id: string
-  readonly name: string
-  readonly ip: string | null
-  readonly version: string | null
-  readonly os: string | null
-  readonly registered_at: string
-  readonly last_seen_at: string | null
-  readonly last_seq: number
+export interface AgentProgress {
+  readonly agent_id: string
+  /** Highest event seq of this agent durably handled by the analysis loop. */
+  readonly stored_seq: number
+  readonly last_seen_at: string
 }
 
 const USER_COLS = 'id, name, role, created_at, updated_at'
-const AGENT_COLS = 'id, name, ip, version, os, registered_at, last_seen_at, last_seq'
 
 export class StateStore {
   private readonly db: Db
@@ -80,11 +75,10 @@ export class StateStore {
       deleteSession: p('DELETE FROM sessions WHERE id_hash = ?'),
       deleteSessionsOf: p('DELETE FROM sessions WHERE user_id = ?'),
       expireSessions: p('DELETE FROM sessions WHERE expires_at <= ?'),
-      agents: p(`SELECT ${AGENT_COLS} FROM agents ORDER BY id`),
-      agent: p(`SELECT ${AGENT_COLS} FROM agents WHERE id = ?`),
-      upsertAgent: p(`INSERT INTO agents (id, name, ip, version, os, registered_at) VALUES (@id, @name, @ip, @version, @os, @now)
-        ON CONFLICT(id) DO UPDATE SET name = excluded.name, ip = excluded.ip, version = excluded.version, os = excluded.os`),
-      seenAgent: p('UPDATE agents SET last_seen_at = ?, last_seq = max(last_seq, ?) WHERE id = ?'),
+      progress: p('SELECT agent_id, stored_seq, last_seen_at FROM agent_progress ORDER BY agent_id'),
+      storedSeq: p('SELECT stored_seq FROM agent_progress WHERE agent_id = ?'),
+      setStoredSeq: p(`INSERT INTO agent_progress (agent_id, stored_seq, last_seen_at) VALUES (?, ?, ?)
+        ON CONFLICT(agent_id) DO UPDATE SET stored_seq = max(stored_seq, excluded.stored_seq), last_seen_at = excluded.last_seen_at`),
       getSetting: p('SELECT value FROM settings WHERE key = ?'),
       setSetting: p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     }
@@ -162,19 +156,20 @@ export class StateStore {
     return this.stmts.expireSessions!.run(now.toISOString()).changes
   }
 
-  // ---- agents
+  // ---- per-agent progress (dedup by (agent, seq) survives restarts)
 
-  listAgents(): Agent[] {
-    return this.stmts.agents!.all() as Agent[]
+  agentProgress(): AgentProgress[] {
+    return this.stmts.progress!.all() as AgentProgress[]
   }
-  agent(id: string): Agent | undefined {
-    return this.stmts.agent!.get(id) as Agent | undefined
+  storedSeq(agentId: string): number {
+    return (this.stmts.storedSeq!.get(agentId) as { stored_seq: number } | undefined)?.stored_seq ?? 0
   }
-  upsertAgent(a: { id: string; name: string; ip?: string; version?: string; os?: string }, now = new Date()): void {
-    this.stmts.upsertAgent!.run({ id: a.id, name: a.name, ip: a.ip ?? null, version: a.version ?? null, os: a.os ?? null, now: now.toISOString() })
-  }
-  agentSeen(id: string, seq: number, now = new Date()): void {
-    this.stmts.seenAgent!.run(now.toISOString(), seq, id)
+  /** Records batches as handled, in one transaction. */
+  setStoredSeqs(seqs: ReadonlyMap<string, number>, now = new Date()): void {
+    const t = now.toISOString()
+    this.db.transaction(() => {
+      for (const [agent, seq] of seqs) this.stmts.setStoredSeq!.run(agent, seq, t)
+    })()
   }
 
   // ---- settings

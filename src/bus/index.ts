@@ -1,0 +1,2 @@
+export type { Bus, EventBatch } from './bus.js'
+export { InProcessBus, BusClosedError } from './in-process.js'

@@ -1,0 +1,41 @@
+/**
+ * What the HTTP API needs from the rest of the manager, as small interfaces, so that the routes
+ * are tested with real stores and stand-in rules/agents, and the manager wires in the real ones.
+ */
+import type { AlertDoc } from '../store/alert.js'
+
+export interface RuleInfo {
+  readonly id: number
+  readonly level: number
+  readonly description: string
+  readonly groups: readonly string[]
+  readonly file: string
+}
+
+export interface RuleTestResult {
+  /** The alert the line produces, or null. */
+  readonly alert: AlertDoc | null
+  /** The matched rule (also when it raises no alert, e.g. level 0). */
+  readonly rule: { id: number; level: number; description: string } | null
+  readonly decoder: string | null
+}
+
+export interface RulesService {
+  list(): RuleInfo[]
+  /** Runs one log line through a separate copy of the ruleset (live correlation state is untouched). */
+  test(line: string, location: string): RuleTestResult
+}
+
+export interface AgentInfo {
+  readonly id: string
+  readonly name: string
+  readonly enrolled_at: string | null
+  readonly revoked_at: string | null
+  /** Highest event seq stored for the agent. */
+  readonly stored_seq: number
+  readonly last_seen_at: string | null
+}
+
+export interface AgentsService {
+  list(): AgentInfo[]
+}
