@@ -82,7 +82,7 @@ export function lintPolicy(policy: Policy): Finding[] {
       const path = data.path.value
       const perms = data.mode?.perms ?? new Set()
       if (deny) {
-        if (/shadow|\.ssh|gshadow|\*\*/.test(path)) deniesCredentials = true
+        if (/shadow|\.ssh|\.gnupg/.test(path)) deniesCredentials = true
         continue
       }
       const exec = data.mode?.exec ?? ''
