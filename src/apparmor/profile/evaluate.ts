@@ -5,7 +5,7 @@
  * `audit`, and complain mode turns implicit denials into allowed-and-logged.
  */
 import type { Profile, Word } from './ast.js'
-import { compileAare, type AareMatcher } from './aare.js'
+import { collapseSlashes, compileAare, type AareMatcher } from './aare.js'
 import { words, qualifierText } from './format.js'
 import type { PlacedRule, Policy } from './policy.js'
 import { fileRuleData } from './validate.js'
@@ -18,6 +18,18 @@ export type Query =
   | { readonly kind: 'network'; readonly domain: string; readonly type?: string }
   | { readonly kind: 'signal'; readonly access: 'send' | 'receive'; readonly signal: string; readonly peer: string }
   | { readonly kind: 'ptrace'; readonly access: 'read' | 'trace' | 'readby' | 'tracedby'; readonly peer: string }
+
+interface CompiledFileRule {
+  readonly p: PlacedRule
+  readonly perms: ReadonlySet<Perm>
+  readonly exec?: string
+  readonly target?: string
+  /** Literal starts of the pattern's expansions; `['']` for `file,` (matches everything). */
+  readonly prefixes: readonly string[]
+  readonly matcher: AareMatcher | null
+  /** No glob or variable: the most specific kind of rule for exec transitions. */
+  readonly literal: boolean
+}
 
 export interface DecidingRule {
   readonly file: string
@@ -57,7 +69,7 @@ const PERM_LETTERS: Record<string, Perm> = { r: 'r', w: 'w', a: 'a', l: 'l', k: 
 /** Evaluates queries against one profile; compiled matchers are cached per rule. */
 export class Evaluator {
   private readonly rules: readonly PlacedRule[]
-  private readonly matchers = new Map<PlacedRule, AareMatcher | null>()
+  private readonly fileRules: readonly CompiledFileRule[]
   readonly mode: Decision['mode']
 
   constructor(
@@ -65,22 +77,40 @@ export class Evaluator {
     readonly profile: Profile,
   ) {
     this.rules = policy.rules(profile)
+    this.fileRules = this.rules.flatMap((p) => (p.rule.kind === 'file' ? this.compileFileRule(p) : []))
     const flags = new Set((profile.flags ?? []).map((f) => f.value))
     this.mode = flags.has('complain') ? 'complain' : flags.has('unconfined') ? 'unconfined' : flags.has('kill') ? 'kill' : 'enforce'
   }
 
-  private matcher(p: PlacedRule, pattern: Word): AareMatcher | null {
-    let m = this.matchers.get(p)
-    if (m === undefined) {
-      const vars = new Map([...this.policy.variables, ['profile_name', [this.profile.name.value]]])
-      try {
-        m = compileAare(expand(pattern.value, vars))
-      } catch {
-        m = null // an invalid rule is reported by check; it matches nothing here
-      }
-      this.matchers.set(p, m)
+  /**
+   * Reads a file rule once: its permissions, its matcher (null for an invalid pattern, which check
+   * reports) and the literal prefixes of its expansions, a cheap filter before the regex runs.
+   */
+  private compileFileRule(p: PlacedRule): CompiledFileRule[] {
+    const { data } = fileRuleData(p.rule)
+    if (!data) return []
+    if (!data.path) return [{ p, perms: new Set<Perm>(['r', 'w', 'a', 'l', 'k', 'm']), prefixes: [''], matcher: null, literal: false }]
+    const vars = new Map([...this.policy.variables, ['profile_name', [this.profile.name.value]]])
+    let matcher: AareMatcher | null = null
+    let prefixes: string[] = []
+    try {
+      const alternatives = expand(data.path.value, vars)
+      matcher = compileAare(alternatives)
+      prefixes = alternatives.map((a) => collapseSlashes(a).replace(/\\/g, '').split(/[*?[{]/)[0] as string)
+    } catch {
+      // Undefined variables are check's to report; the rule matches nothing here.
     }
-    return m
+    return [
+      {
+        p,
+        perms: data.mode?.perms ?? new Set(),
+        ...(data.mode?.exec ? { exec: data.mode.exec } : {}),
+        ...(data.target ? { target: data.target.value } : {}),
+        prefixes,
+        matcher,
+        literal: !/[*?[{@]/.test(data.path.value),
+      },
+    ]
   }
 
   evaluate(q: Query): Decision {
@@ -104,22 +134,14 @@ export class Evaluator {
     const allow = new Set<Perm>()
     const deny = new Set<Perm>()
     const audit = new Set<Perm>()
-    const matched: { p: PlacedRule; perms: ReadonlySet<Perm>; exec?: string; target?: string; literal: boolean }[] = []
-    for (const p of this.rules) {
-      if (p.rule.kind !== 'file') continue
+    const matched: CompiledFileRule[] = []
+    for (const c of this.fileRules) {
+      const { p, perms } = c
       if (p.qualifiers.owner && !isOwner) continue
-      const { data } = fileRuleData(p.rule)
-      if (!data) continue
-      let perms: ReadonlySet<Perm>
-      if (!data.path) perms = new Set<Perm>(['r', 'w', 'a', 'l', 'k', 'm'])
-      else {
-        const m = this.matcher(p, data.path)
-        if (!m?.test(q.path)) continue
-        perms = data.mode?.perms ?? new Set()
-      }
       if (![...requested].some((r) => perms.has(r))) continue
-      const literal = data.path !== undefined && !/[*?[{@]/.test(data.path.value)
-      matched.push({ p, perms, ...(data.mode?.exec ? { exec: data.mode.exec } : {}), ...(data.target ? { target: data.target.value } : {}), literal })
+      if (c.matcher && !(c.prefixes.some((pre) => q.path.startsWith(pre)) && c.matcher.test(q.path))) continue
+      if (!c.matcher && c.prefixes[0] !== '') continue
+      matched.push(c)
       const into = p.qualifiers.access === 'deny' ? deny : allow
       for (const x of perms) into.add(x)
       if (p.qualifiers.audit && p.qualifiers.access !== 'deny') for (const x of perms) audit.add(x)
