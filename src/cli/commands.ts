@@ -7,5 +7,6 @@ import { register as parse } from './parse.js'
 import { register as status } from './status.js'
 import { register as fim } from './fim.js'
 import { register as profile } from './profile.js'
+import { register as rules } from './rules.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules]
