@@ -94,7 +94,7 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
   } else if (loggedType === '') {
     return { ok: false, column: i + 1, message: 'not an audit record (no type= and no audit id)' }
   }
-  const resolved = loggedType ? resolveRecordType(loggedType) : { number: undefined, name: '' }
+  const resolved = loggedType ? resolveCached(loggedType) : noType
   return {
     ok: true,
     record: {
@@ -111,6 +111,18 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
       tokens: tokenize(text, i),
     },
   }
+}
+
+const noType = { number: undefined, name: '' }
+const typeCache = new Map<string, { number: number | undefined; name: string }>()
+/** A log holds few distinct record types: resolve each spelling once. */
+function resolveCached(logged: string): { number: number | undefined; name: string } {
+  let r = typeCache.get(logged)
+  if (r === undefined) {
+    r = resolveRecordType(logged)
+    if (typeCache.size < 1024) typeCache.set(logged, r)
+  }
+  return r
 }
 
 /**

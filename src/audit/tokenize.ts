@@ -29,6 +29,28 @@ const TAB = 0x09
 const EQ = 0x3d
 const BACKSLASH = 0x5c
 
+/**
+ * Keys seen in nearly every record, returned as these constant strings instead of fresh slices:
+ * that saves an allocation per key and makes later lookups by key hit pre-hashed strings.
+ */
+const commonKeys = [
+  'apparmor', 'operation', 'class', 'profile', 'label', 'name', 'pid', 'comm', 'requested_mask', 'denied_mask',
+  'requested', 'denied', 'fsuid', 'ouid', 'info', 'error', 'parent', 'family', 'sock_type', 'protocol',
+  'capability', 'capname', 'signal', 'peer', 'target', 'laddr', 'lport', 'faddr', 'fport', 'saddr', 'src', 'daddr',
+  'dest', 'fstype', 'srcname', 'flags', 'peer_pid', 'peer_label', 'peer_profile', 'mask', 'bus', 'path', 'interface',
+  'member', 'exe', 'namespace', 'addr', 'peer_addr', 'execpath', 'tcontext',
+  'arch', 'syscall', 'success', 'exit', 'a0', 'a1', 'a2', 'a3', 'items', 'ppid', 'auid', 'uid', 'gid', 'euid', 'suid',
+  'egid', 'sgid', 'fsgid', 'tty', 'ses', 'subj', 'key', 'proctitle', 'cwd', 'item', 'inode', 'dev', 'mode', 'ogid',
+  'rdev', 'nametype', 'cap_fp', 'cap_fi', 'cap_fe', 'cap_fver', 'cap_frootid', 'argc', 'msg', 'op', 'res',
+]
+const internByHash = new Map<number, string>()
+for (const k of commonKeys) {
+  let h = 0
+  for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0
+  // On a (rare) collision the later key is simply not interned.
+  if (!internByHash.has(h)) internByHash.set(h, k)
+}
+
 /** Tokenizes `text` from `start` to its end. */
 export function tokenize(text: string, start = 0): Tokens {
   const keys: string[] = []
@@ -51,9 +73,11 @@ export function tokenize(text: string, start = 0): Tokens {
     }
     // Key: up to '=', whitespace or GS.
     const keyStart = i
+    let hash = 0
     while (i < n) {
       c = text.charCodeAt(i)
       if (c === EQ || c === SPACE || c === TAB || c === GS) break
+      hash = (Math.imul(hash, 31) + c) | 0
       i++
     }
     if (i >= n || c !== EQ) {
@@ -62,7 +86,8 @@ export function tokenize(text: string, start = 0): Tokens {
       quotes.push(Quote.Bare)
       continue
     }
-    const key = text.slice(keyStart, i)
+    const interned = internByHash.get(hash)
+    const key = interned !== undefined && interned.length === i - keyStart && text.startsWith(interned, keyStart) ? interned : text.slice(keyStart, i)
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1
     if (c === Quote.Double || c === Quote.Single) {

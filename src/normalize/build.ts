@@ -3,7 +3,7 @@
  * when one of its records is an AppArmor record, joined with the process facts of its SYSCALL and
  * PROCTITLE records; `kind: "audit"` otherwise.
  */
-import type { Event, Fields } from '../event/index.js'
+import { isoTime, type Event, type Fields } from '../event/index.js'
 import type { AssembledEvent } from '../audit/assembler.js'
 import { addEnrichedFields, addGenericFields, addSyscallFields, auditEventFields, mainRecord, nestedMessageIndex, proctitle } from '../audit/fields.js'
 import type { AuditRecord } from '../audit/record.js'
@@ -48,10 +48,6 @@ export function isAppArmorRecord(r: AuditRecord): boolean {
   return false
 }
 
-function isoTime(ms: number): string {
-  return new Date(ms).toISOString()
-}
-
 function appArmorFields(r: AuditRecord, out: Fields): void {
   const t = r.tokens
   let innerType: string | undefined
@@ -79,7 +75,9 @@ export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): E
   const items = ev.items
   const records = items.map((i) => i.record)
   const first = items[0]
-  const fields: Fields = { ...first.meta.envelope.fields }
+  const fields: Fields = {}
+  const envelopeFields = first.meta.envelope.fields
+  for (const k in envelopeFields) fields[k] = envelopeFields[k]
   const aa = records.find(isAppArmorRecord)
   let kind: Event['kind']
   let main: AuditRecord

@@ -4,7 +4,7 @@
  * A line that cannot be read is reported (with its line number and column) and counted; reading
  * goes on. One Normalizer reads one source: records are never joined across sources.
  */
-import type { Event, Fields } from '../event/index.js'
+import { isoTime, type Event, type Fields } from '../event/index.js'
 import { Assembler, type AssemblerSettings, type AssemblerStats } from '../audit/assembler.js'
 import { looksLikeRecord, parseAuditId, parseRecord, type AuditRecord } from '../audit/record.js'
 import { tokenize } from '../audit/tokenize.js'
@@ -107,7 +107,8 @@ export class Normalizer {
   push(line: string, lineNo?: number): void {
     const n = lineNo ?? this.#stats.lines + 1
     this.#stats.lines++
-    if (line.length === 0 || line === '----' || line.startsWith('time->') || /^\s*$/.test(line) || (line.charCodeAt(0) === 0x20 && /^ [A-Z_]+=/.test(line))) {
+    const c0 = line.charCodeAt(0)
+    if (line.length === 0 || ((c0 === 0x20 || c0 === 0x09) && (/^\s*$/.test(line) || /^ [A-Z_]+=/.test(line))) || (c0 === 0x2d && line === '----') || (c0 === 0x74 && line.startsWith('time->'))) {
       this.#stats.skipped++
       return
     }
@@ -175,7 +176,7 @@ export class Normalizer {
   #syslog(line: string, env: Envelope, start: number): void {
     const fields: Fields = { ...env.fields, 'syslog.message': env.text.slice(start) }
     const timeMs = Number.isFinite(env.timeMs) ? env.timeMs : this.#ctx.nowMs()
-    this.#send({ seq: 0, time: new Date(timeMs).toISOString(), agent: '', source: this.#ctx.source, location: this.#ctx.location, kind: 'syslog', raw: line, fields })
+    this.#send({ seq: 0, time: isoTime(timeMs), agent: '', source: this.#ctx.source, location: this.#ctx.location, kind: 'syslog', raw: line, fields })
   }
 
   #send(event: Event): void {

@@ -25,6 +25,31 @@ function clock(s: string, i: number): number {
   return h * 3600 + m * 60 + sec
 }
 
+/**
+ * Local midnight of a date, cached: computing local time through the time-zone rules is the slow
+ * part of a syslog timestamp, and a log holds few distinct days.
+ */
+const midnights = new Map<number, number>()
+function localMidnight(year: number, month: number, day: number): number {
+  const key = (year * 12 + month) * 32 + day
+  let t = midnights.get(key)
+  if (t === undefined) {
+    t = new Date(year, month, day).getTime()
+    if (midnights.size > 4096) midnights.clear()
+    midnights.set(key, t)
+  }
+  return t
+}
+
+let yearCache = { year: 0, from: 0, to: -1 }
+function yearOf(ms: number): number {
+  if (ms < yearCache.from || ms >= yearCache.to) {
+    const year = new Date(ms).getFullYear()
+    yearCache = { year, from: new Date(year, 0, 1).getTime(), to: new Date(year + 1, 0, 1).getTime() }
+  }
+  return yearCache.year
+}
+
 export interface SyslogTime {
   /** Characters consumed. */
   length: number
@@ -46,9 +71,9 @@ export function parseBsdTime(s: string, nowMs: number, referenceYear?: number): 
   const secs = clock(s, 7)
   if (d1 < 0 || d2 < 0 || secs < 0) return undefined
   const day = d1 * 10 + d2
-  const year = referenceYear ?? new Date(nowMs).getFullYear()
-  let t = new Date(year, month, day).getTime() + secs * 1000
-  if (referenceYear === undefined && t > nowMs + 86_400_000) t = new Date(year - 1, month, day).getTime() + secs * 1000
+  const year = referenceYear ?? yearOf(nowMs)
+  let t = localMidnight(year, month, day) + secs * 1000
+  if (referenceYear === undefined && t > nowMs + 86_400_000) t = localMidnight(year - 1, month, day) + secs * 1000
   return { length: 15, timeMs: t }
 }
 
@@ -87,6 +112,6 @@ export function parseIsoTime(s: string): SyslogTime | undefined {
       i += 5 + colon
     }
   }
-  const base = offsetMin === undefined ? new Date(y, mo - 1, d).getTime() : Date.UTC(y, mo - 1, d) - offsetMin * 60_000
+  const base = offsetMin === undefined ? localMidnight(y, mo - 1, d) : Date.UTC(y, mo - 1, d) - offsetMin * 60_000
   return { length: i, timeMs: base + secs * 1000 + Math.round(fracMs) }
 }
