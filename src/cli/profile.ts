@@ -16,12 +16,15 @@ import {
   LINT_RULES,
   loadPolicy,
   parseProfileText,
+  replay,
   toSarif,
   type CheckResult,
   type Decision,
   type PolicyOptions,
   type Query,
 } from '../apparmor/profile/index.js'
+import { parseLines } from '../normalize/index.js'
+import type { Event } from '../event/event.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
 import { paint, printJson } from './output.js'
 
@@ -161,6 +164,35 @@ export function register(program: Command): void {
       }),
     )
 
+  withPolicyFlags(profile.command('replay').description('what this profile would decide, in enforce mode, for every logged access of it'))
+    .argument('<profile-file>', 'the profile file (as you intend to enforce it)')
+    .requiredOption('--log <file>', 'a log with AppArmor records: audit.log, kern.log, syslog, journald JSON ... (repeatable)', collect)
+    .option('--profile <name>', 'which profile in the file; default the first')
+    .option('--json', 'the report as JSON')
+    .action(
+      action(async (file: string, o: PolicyFlags & { log: string[]; profile?: string; json?: boolean }): Promise<ExitCode> => {
+        const policy = loadPolicy(file, policyOptions(o))
+        if (policy.errors.length) {
+          for (const e of policy.errors) process.stderr.write(`${e.file ?? file}:${e.line}:${e.column}: ${e.message}\n`)
+          throw new CliError(`${file} does not compile: fix it first (armorwatch profile check)`)
+        }
+        const p = findProfile(policy, o.profile)
+        if (!p) throw new CliError(`no profile ${o.profile ? `'${o.profile}' ` : ''}in ${file}`)
+        const events = readLogs(o.log)
+        const r = replay(policy, p, events)
+        if (o.json) printJson(r)
+        else {
+          process.stdout.write(`${r.profile}: ${r.accesses} logged access(es), ${r.entries.length} distinct; ${r.wouldDeny.length} would be denied in enforce mode\n`)
+          for (const x of r.wouldDeny) {
+            const why = x.decision.rules.length ? `by ${x.decision.rules.map((d) => `${d.file}:${d.line}`).join(', ')}` : 'no rule allows it'
+            process.stdout.write(`  ${paint('deny', 'red')} ${describeQuery(x.query)} (${x.count}x, logged ${x.statuses.join('/')}): ${why}\n`)
+          }
+          for (const [reason, n] of Object.entries(r.skipped)) process.stdout.write(`  skipped ${n}: ${reason}\n`)
+        }
+        return r.wouldDeny.length ? Exit.Findings : Exit.Ok
+      }),
+    )
+
   withPolicyFlags(profile.command('lint').description('security and performance smells, with fix hints'))
     .argument('<paths...>', 'profile files or directories')
     .option('--json', 'findings as JSON')
@@ -225,4 +257,32 @@ function printDecision(profile: string, d: Decision): void {
   if (d.exec) process.stdout.write(`  exec transition: ${d.exec}\n`)
   if (d.rules.length === 0) process.stdout.write('  no rule matches: implicitly denied\n')
   for (const r of d.rules) process.stdout.write(`  ${r.effect} ${r.file}:${r.line}:${r.column}: ${r.rule}\n`)
+}
+
+/** Reads and normalizes log files; unreadable files are usage errors, bad lines are skipped. */
+export function readLogs(paths: readonly string[]): Event[] {
+  return paths.flatMap((path) => {
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (err) {
+      throw new CliError(`cannot read ${path}: ${(err as Error).message}`)
+    }
+    return parseLines(text, { location: path }).events
+  })
+}
+
+function describeQuery(q: Query): string {
+  switch (q.kind) {
+    case 'file':
+      return `${q.mode} ${q.path}`
+    case 'capability':
+      return `capability ${q.name}`
+    case 'network':
+      return `network ${q.domain}${q.type ? ` ${q.type}` : ''}`
+    case 'signal':
+      return `signal ${q.access} ${q.signal} peer=${q.peer}`
+    case 'ptrace':
+      return `ptrace ${q.access} peer=${q.peer}`
+  }
 }
