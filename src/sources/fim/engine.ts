@@ -125,14 +125,14 @@ export class FimEngine {
     const dir = this.directoryFor(path)
     if (!dir) return
     const st = await lstat(path).catch(() => undefined)
-    const paths: string[] = []
+    const paths = new Set<string>()
     if (st?.isDirectory()) {
-      for await (const p of walk(this.#cfg, dir, path, this.#onError)) paths.push(p)
-      for (const p of this.#db.under(path).keys()) if (!paths.includes(p)) paths.push(p)
+      for await (const p of walk(this.#cfg, dir, path, this.#onError)) paths.add(p)
+      for (const p of this.#db.under(path).keys()) paths.add(p)
     } else if (st) {
-      if (covers(this.#cfg, dir, path)) paths.push(path)
+      if (covers(this.#cfg, dir, path)) paths.add(path)
     } else {
-      paths.push(...this.#db.under(path).keys())
+      for (const p of this.#db.under(path).keys()) paths.add(p)
     }
     for (const p of paths) {
       const c = await this.compare(p, this.directoryFor(p) ?? dir, mode, this.#db.get(p), audit)

@@ -88,7 +88,9 @@ export class FimMonitor {
     await this.#addAuditWatches()
     if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)
     this.#interval = setInterval(() => {
-      void this.#subscribeAll().then(() => this.scan())
+      void this.#subscribeAll()
+        .then(() => this.scan())
+        .catch((err: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM scheduled scan failed: ${err.message}`)))
     }, this.#o.config.frequency_secs * 1000)
     this.#interval.unref()
     await this.ready
@@ -137,7 +139,7 @@ export class FimMonitor {
     const limit = this.#o.rescanBatchSize ?? 2000
     if (err || events.length >= limit) {
       this.#o.emit(fimNotice('fim_realtime_rescan', err ? `Real-time watch of '${dir.path}' failed (${err.message}): rescanning it.` : `Real-time burst of ${events.length} changes under '${dir.path}': rescanning it.`, { 'fim.path': dir.path }))
-      void this.scan('realtime', [dir])
+      void this.scan('realtime', [dir]).catch((e: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM rescan of '${dir.path}' failed: ${e.message}`, { 'fim.path': dir.path })))
       return
     }
     const delay = this.#o.config.realtime_delay_ms
@@ -149,7 +151,7 @@ export class FimMonitor {
         e.path,
         setTimeout(() => {
           this.#timers.delete(e.path)
-          void this.#check(dir, e.path)
+          void this.#check(dir, e.path).catch((err: Error) => this.#o.emit(fimNotice('fim_read_failed', `FIM could not check '${e.path}': ${err.message}`, { 'fim.path': e.path })))
         }, delay),
       )
     }

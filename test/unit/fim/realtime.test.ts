@@ -95,3 +95,16 @@ test('a scheduled scan catches what realtime did not watch; stop releases everyt
   assert.equal(c.fim()[0]?.fields['syscheck.mode'], 'scheduled')
   await m.stop()
 })
+
+test('a notification batch too large to trust (possible overflow) rescans the directory instead', async (t) => {
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  const c = collector()
+  const m = new FimMonitor({ config: configFor({ directories: [{ path: dir, realtime: true }], bulk_threshold: 1000 }), database: ':memory:', emit: c.emit, rescanBatchSize: 5 })
+  t.after(() => m.stop())
+  await m.start()
+  for (let i = 0; i < 50; i++) writeFileSync(join(dir, `f${i}`), String(i))
+  await until(() => c.events.some((e) => e.fields['agent.notice'] === 'fim_realtime_rescan'), 'rescan notice')
+  await until(() => c.fim().length === 50, 'every file found by the rescan or by its checks')
+  assert.equal(new Set(c.fim().map((e) => e.fields['syscheck.path'])).size, 50, 'each file reported once')
+})
