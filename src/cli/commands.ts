@@ -8,5 +8,7 @@ import { register as status } from './status.js'
 import { register as fim } from './fim.js'
 import { register as profile } from './profile.js'
 import { register as rules } from './rules.js'
+import { register as analyze } from './analyze.js'
+import { register as logtest } from './logtest.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest]

@@ -4,7 +4,7 @@
  * natively; otherwise line by line through the pre-decoder and XML decoders, as Wazuh would.
  */
 import type { Alert } from '../event/alert.js'
-import { parseLines, type ParseError } from '../normalize/index.js'
+import { Normalizer, type ParseError } from '../normalize/index.js'
 import type { Outcome, Ruleset } from './ruleset.js'
 
 export interface AnalyzeResult {
@@ -13,18 +13,39 @@ export interface AnalyzeResult {
   readonly errors: ParseError[]
 }
 
+/** Feeds lines of one source and reports each processed event, in order. */
+export class LineAnalyzer {
+  private readonly normalizer: Normalizer | null
+
+  constructor(
+    private readonly ruleset: Ruleset,
+    private readonly location: string,
+    private readonly onOutcome: (o: Outcome) => void,
+    onError: (e: ParseError) => void = () => {},
+  ) {
+    this.normalizer = ruleset.native
+      ? new Normalizer({ location, emit: (e) => onOutcome(ruleset.process(e)), onError })
+      : null
+  }
+
+  push(line: string): void {
+    if (this.normalizer !== null) this.normalizer.push(line)
+    else if (line.trim() !== '') this.onOutcome(this.ruleset.analyzeLine(line, { location: this.location }))
+  }
+
+  /** Completes events still waiting for records (end of input, or an interactive line). */
+  flush(): void {
+    this.normalizer?.flush()
+  }
+}
+
 export function analyzeText(ruleset: Ruleset, text: string, location: string): AnalyzeResult {
   const outcomes: Outcome[] = []
-  let errors: ParseError[] = []
-  if (ruleset.native) {
-    const parsed = parseLines(text, { location })
-    errors = parsed.errors
-    for (const e of parsed.events) outcomes.push(ruleset.process(e))
-  } else {
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue
-      outcomes.push(ruleset.analyzeLine(line.replace(/\r$/, ''), { location }))
-    }
-  }
+  const errors: ParseError[] = []
+  const a = new LineAnalyzer(ruleset, location, (o) => outcomes.push(o), (e) => errors.push(e))
+  const lines = text.split('\n')
+  if (lines[lines.length - 1] === '') lines.pop()
+  for (const line of lines) a.push(line.endsWith('\r') ? line.slice(0, -1) : line)
+  a.flush()
   return { alerts: outcomes.flatMap((o) => (o.alert !== null ? [o.alert] : [])), outcomes, errors }
 }
