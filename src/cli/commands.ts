@@ -10,5 +10,9 @@ import { register as profile } from './profile.js'
 import { register as rules } from './rules.js'
 import { register as analyze } from './analyze.js'
 import { register as logtest } from './logtest.js'
+import { register as up } from './up.js'
+import { register as manager } from './manager.js'
+import { register as query } from './query.js'
+import { register as user } from './user.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest, up, manager, query, user]

@@ -1,0 +1,104 @@
+/**
+ * `armorwatch up`: the all-in-one on this host (manager, local agent over the in-process bus, API
+ * and dashboard) on the embedded store in a data directory. Ctrl-C stops it cleanly.
+ */
+import { existsSync } from 'node:fs'
+import type { Command } from 'commander'
+import { applyOverrides, ConfigError, loadConfig } from '../manager/config.js'
+import { StartError, startManager, type RunningManager } from '../manager/server.js'
+import { RulesetError } from '../rules/ruleset.js'
+import { action, CliError, Exit, type ExitCode } from './exit.js'
+import { paint, printJson } from './output.js'
+
+export interface ServeOptions {
+  config?: string
+  dataDir?: string
+  port?: string
+  host?: string
+  tls?: boolean
+  adminPassword?: string
+  json?: boolean
+  verbose?: boolean
+}
+
+function port(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--port ${text}: not a TCP port`)
+  return n
+}
+
+function describe(m: RunningManager): string {
+  const lines = [`${paint('armorwatch is running', 'green')}: ${paint(m.url, 'bold')}`, `  data       ${m.dataDir}`]
+  if (m.firstAdmin) {
+    const how = m.firstAdmin.generated ? ' (generated; shown only now)' : ''
+    lines.push(`  admin      user ${paint(m.firstAdmin.name, 'bold')}, password ${paint(m.firstAdmin.password, 'bold')}${how}`)
+  }
+  if (m.caPath) lines.push(`  TLS CA     ${m.caPath}`, `             SHA-256 ${m.fingerprint}`)
+  lines.push(`  agents     enroll with the secret in ${m.enrollmentSecretPath}`)
+  if (m.localFiles.length) lines.push(`  reading    ${m.localFiles.join(', ')}`)
+  lines.push('Press Ctrl-C to stop.')
+  return lines.join('\n') + '\n'
+}
+
+/** Starts a manager from config + flags + environment and serves until SIGINT/SIGTERM. */
+export async function serve(o: ServeOptions, localAgent: boolean): Promise<ExitCode> {
+  const configPath = o.config ?? (existsSync('armorwatch.yaml') ? 'armorwatch.yaml' : undefined)
+  let m: RunningManager
+  try {
+    const cfg = applyOverrides(loadConfig(configPath), {
+      ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+      ...(o.port !== undefined ? { port: port(o.port) as number } : {}),
+      ...(o.host !== undefined ? { host: o.host } : {}),
+      ...(o.tls === false ? { tls: false } : {}),
+    })
+    const adminPassword = o.adminPassword ?? process.env.ARMORWATCH_ADMIN_PASSWORD
+    m = await startManager({
+      config: cfg,
+      localAgent,
+      ...(adminPassword !== undefined && adminPassword !== '' ? { adminPassword } : {}),
+      notice: (line) => process.stderr.write(`armorwatch: ${line}\n`),
+      ...(o.verbose ? { logger: { level: 'info' } } : {}),
+    })
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof StartError || err instanceof RulesetError) throw new CliError(err.message)
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE' || e.code === 'EACCES') throw new CliError(`cannot listen: ${e.message}`)
+    throw err
+  }
+  if (o.json) {
+    printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ?? null, reading: m.localFiles })
+  } else process.stdout.write(describe(m))
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  if (!o.json) process.stderr.write('armorwatch: stopping\n')
+  await m.close()
+  return Exit.Ok
+}
+
+export function addServeOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'configuration file (default: ./armorwatch.yaml when present)')
+    .option('-d, --data-dir <dir>', 'data directory (default: $ARMORWATCH_DATA_DIR, else ~/.local/share/armorwatch)')
+    .option('-p, --port <port>', 'port of the API, dashboard and agent protocol (default 55000; 0 = any free port)')
+    .option('--host <addr>', 'address to listen on (default 0.0.0.0)')
+    .option('--no-tls', 'serve plain HTTP (testing only)')
+    .option('--admin-password <pw>', 'password of the first admin, on first start (also $ARMORWATCH_ADMIN_PASSWORD)')
+    .option('--json', 'print the start-up information as JSON')
+    .option('-v, --verbose', 'log every request (pino JSON on stdout)')
+}
+
+export function register(program: Command): void {
+  addServeOptions(
+    program
+      .command('up')
+      .description('Run the all-in-one on this host: manager, local agent, API and dashboard, on the embedded store'),
+  ).action(action((opts: ServeOptions) => serve(opts, true)))
+}
