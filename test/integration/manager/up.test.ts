@@ -1,0 +1,111 @@
+/**
+ * The all-in-one for real: startManager on a temp data directory with its own CA, a real HTTPS
+ * port, the real rules (plus the seed's local_rules.xml) and the local agent following a log file
+ * with the seed scenario; the seed's queries are then asked over HTTPS.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { applyOverrides, parseConfig } from '../../../src/manager/config.js'
+import { digest } from '../../../src/manager/auth/secrets.js'
+import { startManager } from '../../../src/manager/server.js'
+import { openEmbeddedStore } from '../../../src/store/index.js'
+
+const FIXTURES = new URL('../../fixtures/store/', import.meta.url).pathname
+
+function get(url: string, headers: Record<string, string>, ca?: Buffer): Promise<{ status: number; json: () => Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const r = request(url, { headers, ...(ca ? { ca } : {}) }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: () => JSON.parse(body) as Record<string, unknown> }))
+    })
+    r.on('error', reject)
+    r.end()
+  })
+}
+
+test('armorwatch up: local agent → rules → store → HTTPS API, with the seed queries', { timeout: 120_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-up-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const log = join(dir, 'audit.log')
+  copyFileSync(join(FIXTURES, 'seed-scenario.audit.log'), log)
+  const cfg = applyOverrides(
+    parseConfig(`
+listen: { host: 127.0.0.1, port: 0 }
+rules: { files: [${join(FIXTURES, 'local_rules.xml')}] }
+local_agent: { files: [${log}], from_beginning: true }
+`),
+    { dataDir: join(dir, 'data') },
+  )
+  const m = await startManager({ config: cfg, localAgent: true, adminPassword: 'a very good password' })
+  let closed = false
+  t.after(async () => {
+    if (!closed) await m.close()
+  })
+  assert.equal(m.firstAdmin?.name, 'admin')
+  assert.equal(m.firstAdmin?.generated, false)
+  assert.match(m.url, /^https:\/\/127\.0\.0\.1:\d+$/)
+  assert.deepEqual(m.localFiles, [log])
+  const ca = readFileSync(m.caPath as string)
+
+  const admin = m.store.state.userByName('admin')
+  assert.ok(admin)
+  m.store.state.addToken('it', admin.id, 'it', digest('aw_integration'))
+  const auth = { authorization: 'Bearer aw_integration' }
+  const q = async (query: string) => {
+    const r = await get(`${m.url}/api/alerts?q=${encodeURIComponent(query)}`, auth, ca)
+    assert.equal(r.status, 200)
+    return r.json().rows as Record<string, unknown>[]
+  }
+
+  // TLS is verified against our own CA; without it the client refuses the certificate.
+  await assert.rejects(get(`${m.url}/api/health`, {}), /self[- ]signed|unable to verify|certificate/i)
+  assert.equal((await get(`${m.url}/api/health`, {}, ca)).status, 200)
+  assert.equal((await get(`${m.url}/api/alerts`, {}, ca)).status, 401)
+
+  // The local agent reads the file; wait until its alerts are stored.
+  for (let i = 0; i < 200; i++) {
+    const rows = await q('rule.id: 100701 | stats count')
+    if ((rows[0]?.count as number) >= 3) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.deepEqual(await q('rule.id: 100701 | stats count'), [{ count: 3 }])
+  assert.deepEqual(await q('rule.id: 100702 | stats count by data.audit.exe'), [
+    { 'data.audit.exe': '/usr/local/bin/test-app', count: 1 },
+    { 'data.audit.exe': '/usr/sbin/database-server', count: 1 },
+  ])
+  const denied = await q('rule.groups: apparmor AND data.audit.type: "APPARMOR_DENIED"')
+  assert.ok(denied.length >= 7, `denied alerts: ${denied.length}`)
+  const one = denied[0] as { id: string }
+  const got = await get(`${m.url}/api/alerts/${encodeURIComponent(one.id)}`, auth, ca)
+  assert.deepEqual(got.json(), one)
+  const agg = (await get(`${m.url}/api/alerts/aggregations`, auth, ca)).json() as Record<string, { rows: unknown[] }>
+  assert.ok((agg.top_profiles?.rows.length ?? 0) > 0)
+  const metrics = await new Promise<string>((resolve, reject) => {
+    request(`${m.url}/metrics`, { headers: auth, ca }, (res) => {
+      let b = ''
+      res.on('data', (c: Buffer) => (b += c.toString()))
+      res.on('end', () => resolve(b))
+    }).on('error', reject).end()
+  })
+  assert.match(metrics, /armorwatch_alerts_total\{level="10"\} 3/)
+  assert.match(metrics, /armorwatch_events_received_total\{agent="000"\}/)
+
+  await m.close()
+  closed = true
+  // Everything is durable in the data directory after a clean stop, alerts.json included.
+  const lines = readFileSync(join(dir, 'data/logs/alerts.json'), 'utf8').trim().split('\n')
+  const store = await openEmbeddedStore(join(dir, 'data'))
+  try {
+    const { rows } = await store.alerts.query('| stats count')
+    assert.equal(rows[0]?.count, lines.length)
+    assert.ok(lines.length >= 20)
+  } finally {
+    await store.close()
+  }
+  assert.equal(existsSync(join(dir, 'data/manager.json')), false)
+})
