@@ -1,0 +1,85 @@
+/**
+ * `npm run bench -- rules`: events per second on one core through decode + rules.
+ * (a) The built-in ruleset plus the seed guide's rules over a mixed AppArmor/audit corpus (the
+ *     corpus files parsed once, the events replayed; parsing is measured by bench/parse).
+ * (b) The full Wazuh 4.12.0 stock ruleset over the log lines of its own test cases, repeated
+ *     (pre-decoder + XML decoders + rules, as analysisd does per line).
+ * Baseline: Wazuh analysisd's published single-threaded figure, 8,100-13,700 events/s (#1140);
+ * the ratio is (a) over 13,700.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { report, smoke } from './report.js'
+import { Ruleset } from '../src/rules/ruleset.js'
+import { parseLines } from '../src/normalize/index.js'
+import { iniCases, parseIni } from '../src/rules/testing/ini.js'
+import { wazuhTestTransform } from '../src/rules/testing/runner.js'
+import type { Event } from '../src/event/event.js'
+
+const shared = fileURLToPath(new URL('../../shared', import.meta.url))
+const corpus = join(shared, 'corpus')
+const wazuh = join(shared, 'wazuh-ruleset-4.12.0')
+
+function rate(n: number, ms: number): number {
+  return Math.round((n * 1000) / ms)
+}
+
+/** Runs `fn` over `items` until `total` calls are made; returns the elapsed milliseconds. */
+function timeLoop<T>(items: readonly T[], total: number, fn: (item: T, i: number) => void): number {
+  const t0 = performance.now()
+  for (let i = 0; i < total; i++) fn(items[i % items.length] as T, i)
+  return performance.now() - t0
+}
+
+// (a) built-in + seed rules over AppArmor and audit events.
+const files = [
+  join(corpus, 'apparmor', 'seed-scenario.audit.log'),
+  join(corpus, 'apparmor', 'seed-scenario.kern.log'),
+  join(corpus, 'apparmor', 'envelopes.log'),
+  join(corpus, 'audit', 'real-capture.log'),
+]
+const events: Event[] = files.flatMap((f) => parseLines(readFileSync(f, 'utf8'), { location: f }).events)
+const kinds = events.reduce<Record<string, number>>((m, e) => ((m[e.kind] = (m[e.kind] ?? 0) + 1), m), {})
+const builtin = new Ruleset({ rules: [join(corpus, 'seed-rules')] })
+const totalA = smoke ? 20_000 : 1_000_000
+// Spread event times so correlation windows behave as in a live stream (one event per ms).
+const base = Date.parse('2026-11-20T10:00:00Z')
+const shifted = events.map((e, i) => ({ ...e, time: new Date(base + i).toISOString() }))
+timeLoop(shifted, Math.min(totalA, 20_000), (e) => builtin.process(e)) // warm-up
+builtin.reset()
+let alertsA = 0
+const msA = timeLoop(shifted, totalA, (e) => {
+  if (builtin.process(e).alert !== null) alertsA++
+})
+const epsA = rate(totalA, msA)
+
+// (b) Wazuh stock ruleset over its test-case lines.
+let epsB: number | string = 'skipped (no wazuh-ruleset-4.12.0)'
+let linesB = 0
+if (existsSync(wazuh)) {
+  const stock = new Ruleset({ ruleset: wazuh, rules: [join(wazuh, 'testing/ruleset')], transform: wazuhTestTransform })
+  const lines = readdirSync(join(wazuh, 'testing/tests'))
+    .filter((f) => f.endsWith('.ini'))
+    .flatMap((f) => iniCases(parseIni(readFileSync(join(wazuh, 'testing/tests', f), 'utf8'))).flatMap((c) => c.lines))
+  linesB = lines.length
+  const totalB = smoke ? 5_000 : 200_000
+  timeLoop(lines, Math.min(totalB, 5_000), (l) => stock.analyzeLine(l))
+  stock.reset()
+  epsB = rate(totalB, timeLoop(lines, totalB, (l) => stock.analyzeLine(l, { location: 'stdin' })))
+}
+
+report(
+  'rules',
+  {
+    'a_builtin+seed_events_per_s': epsA,
+    a_events: totalA,
+    a_distinct_events: events.length,
+    a_event_kinds: JSON.stringify(kinds),
+    a_alert_share: `${((100 * alertsA) / totalA).toFixed(1)}%`,
+    'b_wazuh_stock_lines_per_s': epsB,
+    b_distinct_lines: linesB,
+  },
+  { 'wazuh_analysisd_events_per_s (published, single thread)': '8100-13700' },
+  epsA / 13_700,
+)
