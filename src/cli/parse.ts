@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream'
 import type { Command } from 'commander'
 import type { Event } from '../event/index.js'
 import { Normalizer, type ParseError } from '../normalize/index.js'
+import { FileTail } from '../sources/file/tail.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
 import { formatTable, paint, printJson, useColor } from './output.js'
 
@@ -84,8 +85,8 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
     }
   }
   if (path === '-') await readLines(process.stdin)
+  else if (opts.follow) await follow(path, normalizer, drain, color)
   else await readLines(createReadStream(path, { encoding: 'utf8' }))
-  if (opts.follow && path !== '-') await follow(path, normalizer, drain)
   normalizer.flush()
   await drain()
   const st = normalizer.stats
@@ -96,33 +97,29 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
   if (rows.length) await out.write(formatTable(tableHeader, rows))
 }
 
-/** Keeps reading what is appended to `path` (a truncated file is read again from the start) until SIGINT. */
-async function follow(path: string, normalizer: Normalizer, drain: () => Promise<void>): Promise<void> {
-  let offset = (await fs.stat(path)).size
-  let partial = ''
-  let stop = false
-  const onSignal = () => {
-    stop = true
-  }
+/**
+ * Follows `path` from its start until SIGINT, through rotation and truncation (the agent's file
+ * tail), with the assembler on the wall clock so events complete while the file is quiet.
+ */
+async function follow(path: string, normalizer: Normalizer, drain: () => Promise<void>, color: boolean): Promise<void> {
+  const tail = new FileTail(path, undefined, { fromBeginning: true })
+  const stop = new AbortController()
+  const onSignal = () => stop.abort()
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
-  while (!stop) {
-    await new Promise((r) => setTimeout(r, 250))
-    normalizer.expire()
-    const size = (await fs.stat(path).catch(() => undefined))?.size
-    if (size === undefined) continue
-    if (size < offset) offset = 0
-    if (size > offset) {
-      const fh = await fs.open(path, 'r')
-      const buf = Buffer.alloc(size - offset)
-      await fh.read(buf, 0, buf.length, offset)
-      await fh.close()
-      offset = size
-      const lines = (partial + buf.toString('utf8')).split('\n')
-      partial = lines.pop() ?? ''
+  try {
+    while (!stop.signal.aborted) {
+      const { lines, notices } = await tail.poll()
+      for (const n of notices) process.stderr.write(`${paint(path, 'bold', color)}: ${paint('notice', 'yellow', color)}: ${n.message}\n`)
       for (const line of lines) normalizer.push(line)
+      normalizer.expire()
+      await drain()
+      if (lines.length === 0) await new Promise((r) => setTimeout(r, 250))
     }
-    await drain()
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await tail.close()
   }
 }
 
@@ -167,7 +164,7 @@ export function register(program: Command): void {
         'Exit status: 0 ok, 1 some lines were malformed, 2 usage or I/O error.',
     )
     .argument('[files...]', 'log files to read ("-" for standard input)')
-    .option('-f, --follow', 'keep reading what is appended to each file (until Ctrl-C)')
+    .option('-f, --follow', 'keep reading what is appended to each file, across rotation (until Ctrl-C)')
     .option('--format <format>', 'output format: ndjson or table', 'ndjson')
     .option('--summary', 'print only the counts (events by kind and status, records, malformed lines)')
     .option('--json', 'with --summary: print the counts as JSON')

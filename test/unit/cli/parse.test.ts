@@ -46,3 +46,29 @@ test('standard input, table format, and usage errors', () => {
   assert.equal(help.status, 0)
   assert.match(help.stdout, /--follow/)
 })
+
+test('--follow prints what is appended, across a rotation, and stops cleanly on SIGINT', async () => {
+  const { spawn } = await import('node:child_process')
+  const { appendFileSync, renameSync } = await import('node:fs')
+  const dir = mkdtempSync(join(tmpdir(), 'aw-follow-'))
+  const log = join(dir, 'kern.log')
+  const line = (n: number) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="/f${n}" pid=1 comm="a"\n`
+  writeFileSync(log, line(1))
+  const child = spawn(process.execPath, [bin, 'parse', '--follow', log], { env: { ...process.env, NO_COLOR: '1' } })
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const waitFor = async (n: number) => {
+    for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
+  }
+  await waitFor(1)
+  appendFileSync(log, line(2))
+  await waitFor(2)
+  renameSync(log, log + '.1')
+  writeFileSync(log, line(3))
+  await waitFor(3)
+  child.kill('SIGINT')
+  const code = await new Promise<number | null>((r) => child.on('close', r))
+  assert.equal(code, 0)
+  const names = out.trim().split('\n').map((l) => (JSON.parse(l) as { fields: Record<string, string> }).fields['apparmor.name'])
+  assert.deepEqual(names, ['/f1', '/f2', '/f3'])
+})
