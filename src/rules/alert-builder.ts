@@ -1,7 +1,7 @@
 /** Builds the Wazuh-shaped alert (src/event/alert.ts) for an event and the rule it ended on. */
 import type { Alert, AlertData, AlertRule, AlertValue } from '../event/alert.js'
 import type { FieldValue } from '../event/event.js'
-import { getField, STATIC_FIELDS, type LogEvent } from './log-event.js'
+import { dynamicEntries, getField, STATIC_FIELDS, type LogEvent } from './log-event.js'
 import type { Rule } from './rule.js'
 import type { Mitre } from './mitre.js'
 
@@ -14,8 +14,15 @@ export function expandDescription(text: string, ev: LogEvent): string {
 }
 
 /** Fields with dotted names become nested objects (`audit.exe` → `{audit: {exe}}`). */
+const pathCache = new Map<string, string[]>()
+
 export function nest(into: AlertData, name: string, value: AlertValue): void {
-  const parts = name.split('.')
+  let parts = pathCache.get(name)
+  if (parts === undefined) {
+    parts = name.split('.')
+    // Field names repeat endlessly; bound the cache anyway (JSON keys are attacker-chosen).
+    if (pathCache.size < 10_000) pathCache.set(name, parts)
+  }
   let obj = into
   for (let i = 0; i < parts.length - 1; i++) {
     const k = parts[i] as string
@@ -35,7 +42,7 @@ export function eventData(ev: LogEvent): AlertData {
     const v = ev.statics[k]
     if (v !== undefined) data[k] = v
   }
-  for (const [k, v] of ev.dynamic) nest(data, k, v as FieldValue as AlertValue)
+  for (const [k, v] of dynamicEntries(ev)) nest(data, k, v as FieldValue as AlertValue)
   return data
 }
 

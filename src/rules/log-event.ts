@@ -52,6 +52,13 @@ export interface LogEvent {
   decoder: DecoderRef | null
   readonly statics: Partial<Record<StaticField, string>>
   readonly dynamic: Map<string, FieldValue>
+  /**
+   * Fields read in place from a normalized Event (native decoders), after `dynamic`; not copied,
+   * since most rules look at a handful of them. `syslog.*` keys are left out of alerts.
+   */
+  base?: Readonly<Record<string, FieldValue>>
+  /** Field names are canonical lower case: skip Wazuh's case-insensitive fallback lookup. */
+  exactNames?: boolean
   /** The normalized event this came from, when it came through the parsers. */
   readonly source?: Event
 }
@@ -82,8 +89,8 @@ const lowerIndex = new WeakMap<Map<string, FieldValue>, Map<string, FieldValue>>
 
 /** A dynamic field by name; names compare case-insensitively, as Wazuh's FindField does. */
 export function dynamicField(ev: LogEvent, name: string): FieldValue | undefined {
-  const exact = ev.dynamic.get(name)
-  if (exact !== undefined || ev.dynamic.size === 0) return exact
+  const exact = ev.dynamic.get(name) ?? ev.base?.[name]
+  if (exact !== undefined || ev.exactNames === true || ev.dynamic.size === 0) return exact
   let idx = lowerIndex.get(ev.dynamic)
   if (idx === undefined || idx.size !== ev.dynamic.size) {
     idx = new Map()
@@ -91,6 +98,16 @@ export function dynamicField(ev: LogEvent, name: string): FieldValue | undefined
     lowerIndex.set(ev.dynamic, idx)
   }
   return idx.get(name.toLowerCase())
+}
+
+/** Every dynamic field: `dynamic` entries, then `base` ones not shadowed (without `syslog.*`). */
+export function* dynamicEntries(ev: LogEvent): Generator<[string, FieldValue]> {
+  yield* ev.dynamic
+  if (ev.base === undefined) return
+  for (const k in ev.base) {
+    if (k.startsWith('syslog.') || ev.dynamic.has(k)) continue
+    yield [k, ev.base[k] as FieldValue]
+  }
 }
 
 /** Any field by name: static names first (`user` is `dstuser`), then dynamic ones. */

@@ -5,7 +5,7 @@
 import type { Alert } from '../event/alert.js'
 import type { Event } from '../event/event.js'
 import { STATIC_FIELDS, type LogEvent } from './log-event.js'
-import { fieldText } from './log-event.js'
+import { dynamicEntries, fieldText } from './log-event.js'
 import { ruleJson } from './alert-builder.js'
 import type { Outcome, Ruleset } from './ruleset.js'
 import type { TraceStep } from './engine.js'
@@ -25,7 +25,7 @@ function fieldsOf(ev: LogEvent): Record<string, string> {
     const v = ev.statics[k]
     if (v !== undefined) out[k] = v
   }
-  for (const [k, v] of ev.dynamic) out[k] = fieldText(v) ?? ''
+  for (const [k, v] of dynamicEntries(ev)) out[k] = fieldText(v) ?? ''
   return out
 }
 

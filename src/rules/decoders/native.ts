@@ -66,12 +66,10 @@ function decodeLogRecord(ev: LogEvent, event: Event, decoder: DecoderRef): void 
   copyFields(ev, event)
 }
 
-/** Every field but the syslog envelope's, which the pre-decoder already represents. */
+/** The event's fields, read in place; the syslog envelope's are what the pre-decoder shows. */
 function copyFields(ev: LogEvent, event: Event): void {
-  for (const [k, v] of Object.entries(event.fields)) {
-    if (k.startsWith('syslog.')) continue
-    ev.dynamic.set(k, v)
-  }
+  ev.base = event.fields
+  ev.exactNames = true
   const host = event.fields['syslog.hostname']
   if (typeof host === 'string' && ev.hostname === undefined) ev.hostname = host
   const prog = event.fields['syslog.program']
