@@ -1,0 +1,146 @@
+/**
+ * The agent's pipeline: source batches → normalizer (one per source instance, so audit records are
+ * assembled per stream) → host enrichment → spool, with the batch's source position stored in the
+ * same spool frame as its events.
+ *
+ * A batch whose last audit event is still incomplete (records still to come) is held, not flushed:
+ * its events and position are committed together with the next batch of the same source, or after
+ * `holdMs` with the incomplete event flushed. A crash while holding loses nothing: the position did
+ * not move, so the lines are read again.
+ */
+import type { Event } from '../event/index.js'
+import { Normalizer, type ParseError } from '../normalize/index.js'
+import type { Json, SourceBatch, SourceNotice } from '../sources/types.js'
+import type { Spool } from './spool.js'
+import type { RawAuditLog } from './raw-log.js'
+
+export interface PipelineOptions {
+  spool: Spool
+  /** The agent's name (Event.agent until the manager stamps the enrolled id). */
+  agentName: string
+  /** Fields added to every event (host.*); refreshed by the caller. */
+  hostFields?: () => Event['fields']
+  holdMs?: number
+  rawLog?: RawAuditLog
+  /** Sources whose audit records go to the raw log (those that read the kernel, not audit.log). */
+  rawLogSources?: ReadonlySet<string>
+  onParseError?: (e: ParseError) => void
+  onNotice?: (key: string, n: SourceNotice) => void
+}
+
+interface KeyState {
+  normalizer: Normalizer
+  pending: Event[]
+  position: Json | undefined
+  timer: NodeJS.Timeout | undefined
+  /** Commits of one source run in order. */
+  chain: Promise<void>
+}
+
+export interface PipelineStats {
+  lines: number
+  events: number
+  parse_errors: number
+}
+
+export class Pipeline {
+  readonly #o: PipelineOptions
+  readonly #keys = new Map<string, KeyState>()
+  readonly stats: PipelineStats = { lines: 0, events: 0, parse_errors: 0 }
+
+  constructor(opts: PipelineOptions) {
+    this.#o = opts
+  }
+
+  /** The `emit` given to sources: resolves once the batch is durable (or held), which back-pressures the source. */
+  readonly emit = async (batch: SourceBatch): Promise<void> => {
+    const st = this.#state(batch)
+    const run = st.chain.then(async () => {
+      for (const l of batch.lines) st.normalizer.push(l.line)
+      this.stats.lines += batch.lines.length
+      for (const n of batch.notices ?? []) {
+        this.#o.onNotice?.(batch.key, n)
+        st.pending.push(this.notice(n, batch.key))
+      }
+      st.position = batch.position
+      if (st.normalizer.inFlight > 0) {
+        st.timer ??= setTimeout(() => void this.#flushHeld(batch.key), this.#o.holdMs ?? 2000)
+        return
+      }
+      await this.#commit(batch.key, st)
+    })
+    st.chain = run.catch(() => {})
+    return run
+  }
+
+  /** Appends events that come whole, not from lines (AppArmor state, agent notices). */
+  async appendEvents(events: Event[]): Promise<void> {
+    await this.#o.spool.append(events.map((e) => this.#enrich(e)))
+  }
+
+  /** An `agent` event for something a source noticed (lost kernel messages, truncation...). */
+  notice(n: SourceNotice, key: string): Event {
+    return {
+      seq: 0, time: new Date().toISOString(), agent: '', source: 'agent', location: key, kind: 'agent', raw: n.message,
+      fields: { 'agent.notice': n.kind, 'agent.source': key },
+    }
+  }
+
+  /** Commits everything held (shutdown). */
+  async close(): Promise<void> {
+    for (const key of this.#keys.keys()) await this.#flushHeld(key)
+  }
+
+  #state(batch: SourceBatch): KeyState {
+    let st = this.#keys.get(batch.key)
+    if (!st) {
+      const location = batch.lines[0]?.location ?? batch.key
+      st = {
+        normalizer: new Normalizer({
+          location,
+          source: batch.source,
+          emit: (e) => st!.pending.push(e),
+          onError: (e) => {
+            this.stats.parse_errors++
+            this.#o.onParseError?.(e)
+          },
+        }),
+        pending: [], position: undefined, timer: undefined, chain: Promise.resolve(),
+      }
+      this.#keys.set(batch.key, st)
+    }
+    return st
+  }
+
+  async #flushHeld(key: string): Promise<void> {
+    const st = this.#keys.get(key)
+    if (!st) return
+    const run = st.chain.then(async () => {
+      st.normalizer.flush()
+      await this.#commit(key, st)
+    })
+    st.chain = run.catch(() => {})
+    await run
+  }
+
+  async #commit(key: string, st: KeyState): Promise<void> {
+    clearTimeout(st.timer)
+    st.timer = undefined
+    if (st.position === undefined && st.pending.length === 0) return
+    const events = st.pending.splice(0).map((e) => this.#enrich(e))
+    const positions = st.position === undefined ? {} : { [key]: st.position }
+    st.position = undefined
+    if (this.#o.rawLog && this.#o.rawLogSources?.has(events[0]?.source ?? '')) {
+      await this.#o.rawLog.write(events.filter((e) => e.kind === 'audit' || e.kind === 'apparmor').map((e) => e.raw))
+    }
+    await this.#o.spool.append(events, positions)
+    this.stats.events += events.length
+  }
+
+  #enrich(e: Event): Event {
+    e.agent = this.#o.agentName
+    const host = this.#o.hostFields?.()
+    if (host) for (const [k, v] of Object.entries(host)) if (!(k in e.fields)) e.fields[k] = v
+    return e
+  }
+}
