@@ -5,3 +5,4 @@ export { openEmbeddedStore, ALERTS_DB, STATE_DB, type EmbeddedStore } from './em
 export { StateStore, ROLES, type Role, type User, type AgentProgress, type TokenInfo } from './sqlite/state.js'
 export { QueryError, parseRange, parseTime, TimeRangeError } from './query/index.js'
 export { AlertsJsonWriter } from './alerts-json.js'
+export { AlertImporter, StoreBusyError } from './import.js'

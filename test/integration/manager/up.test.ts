@@ -3,6 +3,7 @@
  * port, the real rules (plus the seed's local_rules.xml) and the local agent following a log file
  * with the seed scenario; the seed's queries are then asked over HTTPS.
  */
+import { spawn } from 'node:child_process'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -15,6 +16,21 @@ import { startManager } from '../../../src/manager/server.js'
 import { openEmbeddedStore } from '../../../src/store/index.js'
 
 const FIXTURES = new URL('../../fixtures/store/', import.meta.url).pathname
+
+const MAIN = new URL('../../../src/cli/main.ts', import.meta.url).href
+
+/** Runs the CLI from source in a child process (asynchronously: this process serves its requests). */
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `const { main } = await import(${JSON.stringify(MAIN)}); process.exitCode = await main(process.argv)`
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, 'armorwatch', ...args], {
+    env: { ...process.env, ARMORWATCH_TOKEN: '', ...env },
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })))
+}
 
 function get(url: string, headers: Record<string, string>, ca?: Buffer): Promise<{ status: number; json: () => Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
@@ -94,6 +110,19 @@ local_agent: { files: [${log}], from_beginning: true }
   })
   assert.match(metrics, /armorwatch_alerts_total\{level="10"\} 3/)
   assert.match(metrics, /armorwatch_events_received_total\{agent="000"\}/)
+
+  // Another process cannot open the held store: `armorwatch query` finds the manager and asks it.
+  const cli = await runCli(['query', 'rule.id: 100702 | stats count by data.audit.exe', '--data-dir', m.dataDir, '--json'], { ARMORWATCH_TOKEN: 'aw_integration' })
+  assert.equal(cli.code, 0, cli.stderr)
+  assert.deepEqual(JSON.parse(cli.stdout), {
+    rows: [
+      { 'data.audit.exe': '/usr/local/bin/test-app', count: 1 },
+      { 'data.audit.exe': '/usr/sbin/database-server', count: 1 },
+    ],
+  })
+  const noToken = await runCli(['query', '*', '--data-dir', m.dataDir], {})
+  assert.equal(noToken.code, 2)
+  assert.match(noToken.stderr, /a manager serves this data at https:\/\/127\.0\.0\.1:\d+: pass --token/)
 
   await m.close()
   closed = true

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { AlertsJsonWriter, openEmbeddedStore, parseRange, parseTime, TimeRangeError } from '../../../src/store/index.js'
+import { AlertImporter, AlertsJsonWriter, openEmbeddedStore, parseRange, parseTime, TimeRangeError } from '../../../src/store/index.js'
 import type { AlertDoc } from '../../../src/store/index.js'
 import type { Event } from '../../../src/event/event.js'
 import { ALERTS } from './dataset.js'
@@ -110,4 +110,16 @@ test('time ranges: relative, now and absolute; bad input is a clear error', () =
   assert.deepEqual(parseRange('7d', 'now', now), { from: '2026-11-16T00:00:00.000Z' })
   assert.throws(() => parseTime('yesterday', now), TimeRangeError)
   assert.throws(() => parseRange('1h', '2h', now), /must be before/)
+})
+
+test('offline import: alerts go to the store and alerts.json in batches', async (t) => {
+  const dir = tmp(t)
+  const imp = await AlertImporter.open(dir, 5)
+  for (const a of ALERTS) await imp.add(a)
+  assert.equal(imp.imported, 12)
+  await imp.close()
+  const s = await openEmbeddedStore(dir)
+  t.after(() => s.close())
+  assert.deepEqual((await s.alerts.query('rule.id: 100701 | stats count')).rows, [{ count: 2 }])
+  assert.equal(readFileSync(join(dir, 'logs/alerts.json'), 'utf8').trim().split('\n').length, 12)
 })
