@@ -17,6 +17,7 @@ import {
   loadPolicy,
   parseProfileText,
   replay,
+  suggest,
   toSarif,
   type CheckResult,
   type Decision,
@@ -190,6 +191,38 @@ export function register(program: Command): void {
           for (const [reason, n] of Object.entries(r.skipped)) process.stdout.write(`  skipped ${n}: ${reason}\n`)
         }
         return r.wouldDeny.length ? Exit.Findings : Exit.Ok
+      }),
+    )
+
+  profile
+    .command('suggest')
+    .description('propose the rules profiles need from ALLOWED/DENIED records (aa-logprof without the questions)')
+    .requiredOption('--log <file>', 'a log with AppArmor records (repeatable)', collect)
+    .option('--profile-dir <dir>', 'the profiles (and include search path)', '/etc/apparmor.d')
+    .option('--style <style>', "'default' (tunables, globs, abstractions that cover several accesses) or 'logprof' (aa-logprof's default answers)", 'default')
+    .option('--allow-sensitive', 'also propose rules for credential files (/etc/shadow, ~/.ssh ...)')
+    .option('--write', 'write the proposed profiles')
+    .option('--diff', 'print unified diffs (the default)')
+    .option('--json', '{"profiles": [{name, file, created, content}]}')
+    .action(
+      action(async (o: { log: string[]; profileDir: string; style: string; allowSensitive?: boolean; write?: boolean; diff?: boolean; json?: boolean }): Promise<ExitCode> => {
+        if (o.style !== 'default' && o.style !== 'logprof') throw new CliError(`--style must be default or logprof, not '${o.style}'`)
+        const proposals = suggest(readLogs(o.log), { profileDir: o.profileDir, style: o.style, allowSensitive: o.allowSensitive === true })
+        for (const p of proposals) for (const w of p.withheld) process.stderr.write(`${p.name}: not proposing '${w}' (credential file; use --allow-sensitive)\n`)
+        if (o.json) printJson({ profiles: proposals.map(({ name, file, created, content }) => ({ name, file, created, content })) })
+        else if (o.write) {
+          for (const p of proposals) {
+            if (p.added.length === 0) continue
+            try {
+              writeFileSync(p.file, p.content, { flag: p.created ? 'wx' : 'w' })
+            } catch (err) {
+              throw new CliError(`cannot write ${p.file}: ${(err as Error).message}`)
+            }
+            process.stdout.write(`${p.created ? 'created' : 'updated'} ${p.file} (${p.added.length} rule(s))\n`)
+          }
+          return Exit.Ok
+        } else for (const p of proposals) if (p.added.length) process.stdout.write(createPatch(p.file, p.original, p.content))
+        return proposals.some((p) => p.added.length) ? Exit.Findings : Exit.Ok
       }),
     )
 

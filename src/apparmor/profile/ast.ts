@@ -84,6 +84,8 @@ export interface Profile {
   readonly flagsKeyword: boolean
   readonly body: readonly Node[]
   readonly pos: Pos
+  /** Where the closing `}` is (where tools insert new rules). */
+  readonly end: Pos
 }
 
 /** `audit { ... }`, `owner { ... }`, `deny { ... }`: a qualifier applied to every rule inside. */

@@ -16,3 +16,4 @@ export { lintPolicy, LINT_RULES, type Finding, type LintRule, type Severity } fr
 export { toSarif, findingsToResults, type SarifResult } from './sarif.js'
 export { toAccess, accessKey, fileMode, type LoggedAccess, type Conversion } from './logaccess.js'
 export { replay, type ReplayEntry, type ReplayReport } from './replay.js'
+export { suggest, globPath, logprofGlob, escapeAare, newProfileText, fileNameFor, type SuggestOptions, type ProposedProfile } from './suggest.js'

@@ -268,7 +268,9 @@ class Parser {
       return undefined
     }
     const body = this.parseBody(true)
+    const close = this.toks[this.i - 1]
     return {
+      end: close ? posOf(close) : posOf(open),
       type: 'profile',
       keyword,
       name,

@@ -15,6 +15,11 @@ export interface PolicyOptions {
   readonly includeDirs?: readonly string[]
   /** Language level, 3 (default) or 4. */
   readonly abi?: 3 | 4
+  /**
+   * Parsed files shared between loads (keyed by context and path). A file's parse errors are
+   * reported by the first load only, so share it only between loads of files already checked.
+   */
+  readonly cache?: Map<string, ProfileFile>
 }
 
 /** A rule with where it came from and the qualifiers of the blocks around it. */
@@ -44,7 +49,7 @@ export function loadPolicy(path: string, opts: PolicyOptions = {}, text?: string
 class Loader {
   private readonly dirs: readonly string[]
   private readonly abi: 3 | 4
-  private readonly cache = new Map<string, ProfileFile>()
+  private readonly cache: Map<string, ProfileFile>
   private readonly errors: Diagnostic[] = []
   private readonly reported = new Set<string>()
   private main = ''
@@ -52,6 +57,7 @@ class Loader {
   constructor(opts: PolicyOptions) {
     this.dirs = opts.includeDirs?.length ? opts.includeDirs : ['/etc/apparmor.d']
     this.abi = opts.abi ?? 3
+    this.cache = opts.cache ?? new Map()
   }
 
   private report(file: string, d: { line: number; column: number; message: string }): void {

@@ -1,0 +1,343 @@
+/**
+ * `profile suggest`: aa-logprof without the questions. From ALLOWED/DENIED records, the rules each
+ * profile lacks, written into its file (or a new profile). `style: 'logprof'` gives what
+ * aa-logprof writes when every question gets its default answer; the default style globs with
+ * tunables, library versions and numbered names, and includes an abstraction only when it covers
+ * several of the accesses.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Event } from '../../event/event.js'
+import type { Profile, ProfileFile } from './ast.js'
+import { Evaluator, findProfile, type Query } from './evaluate.js'
+import { toAccess, type LoggedAccess } from './logaccess.js'
+import { parseProfileText } from './parser.js'
+import { loadPolicy, type Policy } from './policy.js'
+
+export interface SuggestOptions {
+  /** Where the profiles live (also the include search path); default /etc/apparmor.d. */
+  readonly profileDir?: string
+  readonly style?: 'default' | 'logprof'
+  /** Propose rules for credential files too (never by default). */
+  readonly allowSensitive?: boolean
+}
+
+export interface ProposedProfile {
+  readonly name: string
+  readonly file: string
+  readonly created: boolean
+  /** The whole proposed file. */
+  readonly content: string
+  /** The file as it is now ('' for a new profile). */
+  readonly original: string
+  /** The lines added, in order. */
+  readonly added: readonly string[]
+  /** Accesses not turned into rules because they touch credential files. */
+  readonly withheld: readonly string[]
+}
+
+/** Credential files: never proposed without allowSensitive. */
+const SENSITIVE = [/^\/etc\/g?shadow/, /^\/etc\/sudoers/, /\/\.ssh\//, /^\/etc\/ssh\/ssh_host_.*key/, /\/\.gnupg\//, /\/\.aws\//, /\/\.kube\/config$/, /\/\.netrc$/, /\/\.pgpass$/, /\/\.git-credentials$/, /^\/etc\/security\/opasswd$/, /^\/proc\/kcore$/]
+
+/** aa-logprof's [globs] table (Debian's /etc/apparmor/logprof.conf), in its order. */
+const LOGPROF_GLOBS: readonly [RegExp, string][] = [
+  [/\/lib\/lib[^/]+so[^/]*$/, '/lib/lib*so*'],
+  [/^\/lib\/modules\/[^/]+\//, '/lib/modules/*/'],
+  [/^\/proc\/\d+\//, '/proc/*/'],
+  [/^\/home\/[^/]+/, '/home/*'],
+  [/^\/usr\/lib\/[^/]+\/perl5?\/.+$/, '/usr/lib/@{multiarch}/perl{,5}/**'],
+  [/^\/usr\/lib\/locale\/.+$/, '/usr/lib/locale/**'],
+  [/^\/usr\/share\/locale\/.+$/, '/usr/share/locale/**'],
+  [/^\/usr\/share\/zoneinfo\/.+$/, '/usr/share/zoneinfo/**'],
+  [/\/fonts\/.+$/, '/fonts/**'],
+  [/^\/etc\/security\/_[^/]+$/, '/etc/security/*'],
+  [/^\/lib\/security\/pam_filter\/[^/]+$/, '/lib/security/pam_filter/*'],
+  [/^\/lib\/security\/pam_[^/]+\.so$/, '/lib/security/pam_*.so'],
+  [/^\/etc\/pam\.d\/[^/]+$/, '/etc/pam.d/*'],
+  [/^\/etc\/profile\.d\/[^/]+\.sh$/, '/etc/profile.d/*.sh'],
+]
+
+/** Escapes AARE special characters in a logged path (as aa-logprof does). */
+export function escapeAare(path: string): string {
+  return path.replace(/[\\?*[\]{}"!]/g, '\\$&')
+}
+
+/** The default style's path generalization: tunables, library versions, numbered names. */
+export function globPath(path: string): string {
+  let p = escapeAare(path)
+  p = p.replace(/^\/proc\/\d+\/task\/\d+\//, '@{PROC}/@{pid}/task/@{tid}/')
+  p = p.replace(/^\/proc\/\d+\//, '@{PROC}/@{pid}/').replace(/^\/proc\//, '@{PROC}/')
+  p = p.replace(/^\/home\/[^/]+\//, '@{HOME}/').replace(/^\/root\//, '@{HOME}/')
+  p = p.replace(/^@\{HOME\}\/\.local\/share\//, '@{user_share_dirs}/')
+  p = p.replace(/^\/run\/user\/\d+\//, '/run/user/@{uid}/').replace(/^\/(var\/)?run\//, '@{run}/')
+  p = p.replace(/^\/sys\//, '@{sys}/')
+  p = p.replace(/\/(lib[^/]*\.so)(\.\d+)+$/, '/$1*')
+  p = p.replace(/\/([^/]*?)\d{3,}([^/]*)$/, '/$1[0-9]*$2')
+  return p
+}
+
+export function logprofGlob(path: string): string {
+  const raw = escapeAare(path)
+  let p = raw
+  for (const [re, to] of LOGPROF_GLOBS) p = p.replace(re, to)
+  // aa-logprof sorts its candidates and preselects the first: the glob sorts before the raw path.
+  return [p, raw].sort()[0] as string
+}
+
+const isSensitive = (path: string) => SENSITIVE.some((re) => re.test(path))
+
+interface Draft {
+  readonly lines: string[]
+  readonly withheld: string[]
+}
+
+export function suggest(events: readonly Event[], opts: SuggestOptions = {}): ProposedProfile[] {
+  const dir = opts.profileDir ?? '/etc/apparmor.d'
+  const style = opts.style ?? 'default'
+  const index = profileIndex(dir)
+  const byProfile = new Map<string, LoggedAccess[]>()
+  for (const e of events) {
+    if (e.kind !== 'apparmor') continue
+    const c = toAccess(e)
+    if (!c.ok || (c.access.status !== 'ALLOWED' && c.access.status !== 'DENIED')) continue
+    const name = c.access.profile
+    if (name === 'unconfined' || name.includes('//null-')) continue
+    byProfile.set(name, [...(byProfile.get(name) ?? []), c.access])
+  }
+  const abstractions = new Abstractions(dir)
+  const out: ProposedProfile[] = []
+  // Hats and children (`a//b`) are written into their parent's file.
+  const byTop = new Map<string, Map<string, LoggedAccess[]>>()
+  for (const [name, accesses] of byProfile) {
+    const [top = name, ...rest] = name.split('//')
+    const subs = byTop.get(top) ?? new Map<string, LoggedAccess[]>()
+    subs.set(rest.join('//'), accesses)
+    byTop.set(top, subs)
+  }
+  for (const [top, subs] of byTop) {
+    const file = index.get(top)
+    const policy = file ? loadPolicy(file, { includeDirs: [dir] }) : undefined
+    const original = file ? readFileSync(file, 'utf8') : ''
+    const lines = original ? original.split('\n') : []
+    const added: string[] = []
+    const withheld: string[] = []
+    const inserts: { line: number; text: string[] }[] = []
+    let newBody: string[] | undefined
+    for (const [sub, accesses] of [...subs].sort(([a], [b]) => a.localeCompare(b))) {
+      const parent = policy ? findProfile(policy, top) : undefined
+      const target = parent && sub ? (findProfile(policy as Policy, `${top}//${sub}`) ?? undefined) : parent
+      const draft = rulesFor(accesses, policy, target, { style, allowSensitive: opts.allowSensitive === true, index, abstractions })
+      withheld.push(...draft.withheld)
+      if (draft.lines.length === 0) continue
+      if (target) {
+        const indent = ' '.repeat(target.pos.column + 1)
+        inserts.push({ line: target.end.line - 1, text: draft.lines.map((l) => indent + l) })
+        added.push(...draft.lines)
+      } else if (parent) {
+        const indent = ' '.repeat(parent.pos.column + 1)
+        const block = [`${indent}^${sub} {`, ...draft.lines.map((l) => `${indent}  ${l}`), `${indent}}`]
+        inserts.push({ line: parent.end.line - 1, text: block })
+        added.push(...block.map((l) => l.trim()))
+      } else {
+        newBody = [...(newBody ?? []), ...(sub ? [`^${sub} {`, ...draft.lines.map((l) => `  ${l}`), '}'] : draft.lines)]
+        added.push(...draft.lines)
+      }
+    }
+    if (added.length === 0 && withheld.length === 0) continue
+    let content: string
+    if (file) {
+      // From the bottom up, so earlier line numbers stay valid; at one line, later inserts first.
+      const ordered = inserts.map((ins, i) => ({ ...ins, i })).sort((a, b) => b.line - a.line || b.i - a.i)
+      for (const ins of ordered) lines.splice(ins.line, 0, ...ins.text)
+      content = lines.join('\n')
+    } else content = newProfileText(top, newBody ?? [])
+    out.push({ name: top, file: file ?? join(dir, fileNameFor(top)), created: !file, content, original, added, withheld })
+  }
+  return out
+}
+
+/** `/usr/bin/foo` → `usr.bin.foo`, the naming convention of /etc/apparmor.d. */
+export function fileNameFor(name: string): string {
+  return name.replace(/^\//, '').replace(/\//g, '.')
+}
+
+/** A new profile in aa-autodep's shape, with the proposed rules. */
+export function newProfileText(name: string, body: readonly string[], flags?: string): string {
+  const header = name.startsWith('/') ? name : `profile ${name}`
+  return [
+    '# Proposed by armorwatch profile suggest.',
+    'abi <abi/3.0>,',
+    '',
+    'include <tunables/global>',
+    '',
+    `${header}${flags ? ` flags=(${flags})` : ''} {`,
+    '  include <abstractions/base>',
+    ...(body.length ? ['', ...body.map((l) => `  ${l}`)] : []),
+    '',
+    `  include if exists <local/${fileNameFor(name)}>`,
+    '}',
+    '',
+  ].join('\n')
+}
+
+interface RuleContext {
+  readonly style: 'default' | 'logprof'
+  readonly allowSensitive: boolean
+  readonly index: ReadonlyMap<string, string>
+  readonly abstractions: Abstractions
+}
+
+/** The rule lines one profile needs for its accesses, sorted: includes, then by rule kind. */
+function rulesFor(accesses: readonly LoggedAccess[], policy: Policy | undefined, profile: Profile | undefined, ctx: RuleContext): Draft {
+  const ev = policy && profile ? new Evaluator(policy, profile) : undefined
+  const withheld = new Set<string>()
+  let pending: Query[] = []
+  const seen = new Set<string>()
+  for (const a of accesses) {
+    const q = a.query
+    if (q.kind === 'file' && isSensitive(q.path) && !ctx.allowSensitive) {
+      withheld.add(`${q.mode} ${q.path}`)
+      continue
+    }
+    const key = JSON.stringify(q)
+    if (seen.has(key)) continue
+    seen.add(key)
+    if (ev && ev.evaluate(q).enforce === 'allowed') continue
+    pending.push(q)
+  }
+  const includes: string[] = []
+  if (ctx.style === 'logprof') {
+    // aa-logprof lists the abstractions covering an access first, alphabetically, and preselects the first.
+    pending = pending.filter((q) => {
+      const hit = q.kind === 'file' && q.mode.includes('x') ? undefined : ctx.abstractions.covering([q])[0]
+      if (hit) includes.push(hit)
+      return !hit
+    })
+  } else {
+    for (;;) {
+      const best = ctx.abstractions.best(pending)
+      if (!best) break
+      includes.push(best.name)
+      pending = pending.filter((q) => !best.covered.includes(q))
+    }
+  }
+  const files = new Map<string, { owner: boolean; path: string; perms: Set<string>; exec?: string }>()
+  const other: string[] = []
+  for (const q of pending) {
+    switch (q.kind) {
+      case 'file': {
+        const owner = q.fsuid !== undefined && q.fsuid === q.ouid
+        const path = ctx.style === 'logprof' ? logprofGlob(q.path) : globPath(q.path)
+        const key = `${owner ? 'owner ' : ''}${path}`
+        const f = files.get(key) ?? { owner, path, perms: new Set<string>() }
+        for (const c of q.mode.replace('x', '')) f.perms.add(c)
+        if (q.mode.includes('x')) f.exec = ctx.style === 'default' && ctx.index.has(q.path) ? 'Px' : 'ix'
+        files.set(key, f)
+        break
+      }
+      case 'capability':
+        other.push(`capability ${q.name},`)
+        break
+      case 'network':
+        other.push(`network ${q.domain}${q.type ? ` ${q.type}` : ''},`)
+        break
+      case 'signal':
+        other.push(`signal (${q.access}) set=(${q.signal}) peer=${q.peer},`)
+        break
+      case 'ptrace':
+        other.push(`ptrace (${q.access}) peer=${q.peer},`)
+        break
+    }
+  }
+  const order = 'mrwalk'
+  const fileLines = [...files.values()]
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .map((f) => `${f.owner ? 'owner ' : ''}${f.path} ${[...f.perms].sort((x, y) => order.indexOf(x) - order.indexOf(y)).join('')}${f.exec ?? ''},`)
+  const lines = [...[...new Set(includes)].sort().map((n) => `include <abstractions/${n}>`), ...[...new Set(other)].sort(), ...fileLines]
+  return { lines, withheld: [...withheld] }
+}
+
+/** Whether a file rule's path names at least two literal components (`/etc/ssl/...`, `@{etc_ro}/passwd`). */
+function specificRule(text: string): boolean {
+  const path = text.split(/\s+/).find((w) => /^["/@]/.test(w))
+  if (!path) return false
+  const literal = path.replace(/^"/, '').replace(/@\{[^}]*\}/g, 'V').split(/[*?[{]/)[0] ?? ''
+  return literal.split('/').filter(Boolean).length >= 2
+}
+
+/** Name (and attachment) of every top-level profile in the directory → its file. */
+function profileIndex(dir: string): Map<string, string> {
+  const out = new Map<string, string>()
+  let names: string[]
+  try {
+    names = readdirSync(dir).sort()
+  } catch {
+    return out
+  }
+  for (const n of names) {
+    const f = join(dir, n)
+    if (n.startsWith('.') || !statSync(f, { throwIfNoEntry: false })?.isFile()) continue
+    let text: string
+    try {
+      text = readFileSync(f, 'utf8')
+    } catch {
+      continue
+    }
+    for (const node of parseProfileText(text, f).file.body) {
+      if (node.type !== 'profile') continue
+      out.set(node.name.value, f)
+      if (node.attachment) out.set(node.attachment.value, f)
+    }
+  }
+  return out
+}
+
+/** The abstractions of a profile directory, each loaded once as a probe profile, on demand. */
+class Abstractions {
+  private loaded?: { name: string; ev: Evaluator }[]
+  private readonly cache = new Map<string, ProfileFile>()
+
+  constructor(private readonly dir: string) {}
+
+  private all(): { name: string; ev: Evaluator }[] {
+    if (this.loaded) return this.loaded
+    const base = join(this.dir, 'abstractions')
+    let names: string[]
+    try {
+      names = readdirSync(base).filter((n) => statSync(join(base, n)).isFile() && !n.startsWith('.')).sort()
+    } catch {
+      names = []
+    }
+    this.loaded = names.flatMap((name) => {
+      const policy = loadPolicy(join(this.dir, `.armorwatch-probe-${name}`), { includeDirs: [this.dir], cache: this.cache }, `include <tunables/global>\nprofile probe {\n  include <abstractions/${name}>\n}\n`)
+      const p = policy.profiles[0]
+      return policy.errors.length || !p ? [] : [{ name, ev: new Evaluator(policy, p) }]
+    })
+    return this.loaded
+  }
+
+  /** Abstractions that allow every one of the queries, alphabetically. */
+  covering(qs: readonly Query[]): string[] {
+    return this.all()
+      .filter((a) => qs.every((q) => a.ev.evaluate(q).enforce === 'allowed'))
+      .map((a) => a.name)
+  }
+
+  /**
+   * The abstraction covering the most file accesses with specific rules (not `/tmp/**`-style
+   * catch-alls), if it covers at least two of them.
+   */
+  best(qs: readonly Query[]): { name: string; covered: Query[] } | undefined {
+    if (qs.length < 2) return undefined
+    let top: { name: string; covered: Query[] } | undefined
+    for (const a of this.all()) {
+      const covered = qs.filter((q) => {
+        if (q.kind !== 'file' || q.mode.includes('x')) return false
+        const d = a.ev.evaluate(q)
+        return d.enforce === 'allowed' && d.rules.some((r) => specificRule(r.rule))
+      })
+      if (covered.length >= 2 && covered.length > (top?.covered.length ?? 0)) top = { name: a.name, covered }
+    }
+    return top
+  }
+}

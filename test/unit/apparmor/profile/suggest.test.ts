@@ -1,0 +1,73 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseLines } from '../../../../src/normalize/index.js'
+import { checkFile, globPath, logprofGlob, suggest } from '../../../../src/apparmor/profile/index.js'
+
+const FIXTURES = fileURLToPath(new URL('../../../fixtures/profiles', import.meta.url))
+const seed = () => parseLines(readFileSync(join(FIXTURES, 'seed-scenario.audit.log'), 'utf8'), { location: 'seed' }).events
+
+/** A profile directory with Debian's abstractions and tunables and no profiles. */
+function profileDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-suggest-'))
+  for (const sub of ['abstractions', 'tunables', 'abi']) cpSync(join('/etc/apparmor.d', sub), join(dir, sub), { recursive: true })
+  mkdirSync(join(dir, 'local'))
+  return dir
+}
+
+// The upstream aa-logprof test case (apparmor utils/test/logprof/ping.auditlog), one DENIED open.
+const PING = 'type=AVC msg=audit(1557261302.870:1087): apparmor="DENIED" operation="open" profile="ping" name="/proc/21622/cmdline" pid=21622 comm="ping" requested_mask="r" denied_mask="r" fsuid=1000 ouid=1000'
+
+test('globs: tunables, pids, library versions, numbered names; logprof table', () => {
+  assert.equal(globPath('/home/alice/.cache/x/4242.tmp'), '@{HOME}/.cache/x/[0-9]*.tmp')
+  assert.equal(globPath('/proc/21622/cmdline'), '@{PROC}/@{pid}/cmdline')
+  assert.equal(globPath('/usr/lib/x86_64-linux-gnu/libssl.so.3'), '/usr/lib/x86_64-linux-gnu/libssl.so*')
+  assert.equal(globPath('/etc/a*b'), '/etc/a\\*b')
+  assert.equal(logprofGlob('/proc/21622/cmdline'), '/proc/*/cmdline')
+  assert.equal(logprofGlob('/home/alice/.cache/x/4242.tmp'), '/home/*/.cache/x/4242.tmp')
+})
+
+test('suggest on the seed scenario: new profiles, owner rules, credential files withheld, output compiles', () => {
+  const dir = profileDir()
+  try {
+    const out = suggest(seed(), { profileDir: dir })
+    const app = out.find((p) => p.name === '/usr/local/bin/test-app')
+    assert.ok(app?.created)
+    assert.equal(app.file, join(dir, 'usr.local.bin.test-app'))
+    assert.deepEqual(app.added, ['network inet stream,', 'owner /tmp/demo_output.txt w,'])
+    assert.deepEqual(app.withheld, ['r /etc/shadow'])
+    for (const p of out) {
+      writeFileSync(p.file, p.content)
+      assert.deepEqual(checkFile(p.file, { includeDirs: [dir] }).errors, [], p.name)
+    }
+    const sensitive = suggest(seed(), { profileDir: dir, allowSensitive: true }).find((p) => p.name === '/usr/local/bin/test-app')
+    assert.deepEqual(sensitive?.added, ['owner /etc/shadow r,'], 'fsuid == ouid; the rest is already in the written profile')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('suggest adds to an existing profile before its closing brace, and hats as ^hat blocks', () => {
+  const dir = profileDir()
+  try {
+    const file = join(dir, 'ping')
+    writeFileSync(file, 'include <tunables/global>\n\nprofile ping /{usr/,}bin/ping {\n  include <abstractions/base>\n}\n')
+    const hat = PING.replace(':1087)', ':1088)').replace('profile="ping"', 'profile="ping//helper"').replace('/proc/21622/cmdline', '/etc/helper.conf').replace('fsuid=1000 ouid=1000', 'fsuid=0 ouid=1')
+    const events = parseLines(`${PING}\n${hat}\n`, { location: 't' }).events
+    const [ping] = suggest(events, { profileDir: dir })
+    assert.equal(ping?.created, false)
+    assert.equal(ping?.content, 'include <tunables/global>\n\nprofile ping /{usr/,}bin/ping {\n  include <abstractions/base>\n  owner @{PROC}/@{pid}/cmdline r,\n  ^helper {\n    /etc/helper.conf r,\n  }\n}\n')
+    writeFileSync(file, ping.content)
+    assert.equal(checkFile(file, { includeDirs: [dir] }).ok, true)
+    const [logprof] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
+    assert.equal(logprof, undefined, 'already allowed after the write')
+    writeFileSync(file, 'profile ping {\n}\n')
+    const [again] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
+    assert.deepEqual(again?.added, ['owner /proc/*/cmdline r,'])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
