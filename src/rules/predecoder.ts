@@ -1,7 +1,8 @@
 /**
  * The syslog pre-decoder (Wazuh's OS_CleanMSG, src/analysisd/cleanevent.c): recognises a date,
  * then a hostname and a program name (`prog:`, `prog[pid]:`, `prog[pid] `), records them, and
- * leaves the message after the header in `log`. Lines without such a header (raw audit.log,
+ * leaves the message after the header in `log` (after a BSD date and hostname when no
+ * program name follows them). Lines without such a header (raw audit.log,
  * JSON) keep `log` as the whole line and have no program name.
  */
 import type { LogEvent } from './log-event.js'
@@ -17,6 +18,7 @@ const DATES: readonly RegExp[] = [
 // After the date: hostname, program name, optional [pid], then ':' (or ' ' after [pid]).
 const WITH_HOST = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) ([^\s[\]:]+)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
 const NO_HOST = /^ {1,2}([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
+const HOST_ONLY = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) /
 const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
 
 export function preDecode(ev: LogEvent): void {
@@ -39,6 +41,13 @@ export function preDecode(ev: LogEvent): void {
       ev.programName = p[1]
       ev.log = rest.slice(p[0].length).replace(SOLARIS_ID, '')
       return
+    }
+    // A BSD date and hostname without a recognisable program: Wazuh still strips both.
+    const host = re === DATES[0] ? HOST_ONLY.exec(rest) : null
+    if (host !== null) {
+      ev.timestamp = d[0]
+      ev.hostname = host[1]
+      ev.log = rest.slice(host[0].length)
     }
     return
   }
