@@ -64,9 +64,14 @@ test('suggest adds to an existing profile before its closing brace, and hats as 
     assert.equal(checkFile(file, { includeDirs: [dir] }).ok, true)
     const [logprof] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
     assert.equal(logprof, undefined, 'already allowed after the write')
+    // aa-logprof lists the abstractions that cover an access first (alphabetically) and preselects the first...
     writeFileSync(file, 'profile ping {\n}\n')
     const [again] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
-    assert.deepEqual(again?.added, ['owner /proc/*/cmdline r,'])
+    assert.deepEqual(again?.added, ['include <abstractions/ubuntu-konsole>'])
+    // ...and with none, the globbed path before the literal one (upstream ping.jsonlog's first option).
+    rmSync(join(dir, 'abstractions'), { recursive: true })
+    const [bare] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
+    assert.deepEqual(bare?.added, ['owner /proc/*/cmdline r,'])
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
