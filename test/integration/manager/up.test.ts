@@ -10,6 +10,11 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { enroll } from '../../../src/agent/enroll.js'
+import { ManagerClient } from '../../../src/agent/client.js'
+import { Shipper } from '../../../src/agent/shipper.js'
+import { Spool } from '../../../src/agent/spool.js'
+import { parseLines } from '../../../src/normalize/index.js'
 import { applyOverrides, parseConfig } from '../../../src/manager/config.js'
 import { digest } from '../../../src/manager/auth/secrets.js'
 import { startManager } from '../../../src/manager/server.js'
@@ -44,7 +49,7 @@ function get(url: string, headers: Record<string, string>, ca?: Buffer): Promise
   })
 }
 
-test('armorwatch up: local agent → rules → store → HTTPS API, with the seed queries', { timeout: 120_000 }, async (t) => {
+test('armorwatch up: local agent and an enrolled agent → rules → store → HTTPS API and CLI, with the seed queries', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aw-up-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   const log = join(dir, 'audit.log')
@@ -111,13 +116,36 @@ local_agent: { files: [${log}], from_beginning: true }
   assert.match(metrics, /armorwatch_alerts_total\{level="10"\} 3/)
   assert.match(metrics, /armorwatch_events_received_total\{agent="000"\}/)
 
+  // A remote agent enrolls (pinning our CA), ships a spool of parsed events, and they are analyzed.
+  const agentDir = join(dir, 'agent')
+  const identity = await enroll({ manager: `${m.url}/`, secret: readFileSync(m.enrollmentSecretPath, 'utf8').trim(), name: 'h1', caFingerprint: m.fingerprint as string })
+  const client = new ManagerClient(identity)
+  const spool = await Spool.open(join(agentDir, 'spool'))
+  let acked = 0
+  const stop = new AbortController()
+  const shipping = new Shipper(spool, client, { minBackoffMs: 20, maxBackoffMs: 200, onAck: (seq) => (acked = seq) }).run(stop.signal)
+  const { events } = parseLines(readFileSync(join(FIXTURES, 'seed-scenario.audit.log'), 'utf8'), { location: '/var/log/audit/audit.log' })
+  await spool.append(events)
+  for (let i = 0; i < 300 && acked < events.length; i++) await new Promise((r) => setTimeout(r, 50))
+  stop.abort()
+  await shipping
+  await spool.close()
+  client.close()
+  assert.equal(acked, events.length)
+  assert.deepEqual(await q(`agent.id: ${identity.agent_id} AND rule.id: 100701 | stats count`), [{ count: 3 }])
+  const agents = (await get(`${m.url}/api/agents`, auth, ca)).json().agents as { id: string; name: string; stored_seq: number }[]
+  assert.deepEqual(
+    agents.map((a) => [a.id, a.name, a.stored_seq]),
+    [[identity.agent_id, 'h1', events.length], ['000', 'local', 0]],
+  )
+
   // Another process cannot open the held store: `armorwatch query` finds the manager and asks it.
   const cli = await runCli(['query', 'rule.id: 100702 | stats count by data.audit.exe', '--data-dir', m.dataDir, '--json'], { ARMORWATCH_TOKEN: 'aw_integration' })
   assert.equal(cli.code, 0, cli.stderr)
   assert.deepEqual(JSON.parse(cli.stdout), {
     rows: [
-      { 'data.audit.exe': '/usr/local/bin/test-app', count: 1 },
-      { 'data.audit.exe': '/usr/sbin/database-server', count: 1 },
+      { 'data.audit.exe': '/usr/local/bin/test-app', count: 2 },
+      { 'data.audit.exe': '/usr/sbin/database-server', count: 2 },
     ],
   })
   const noToken = await runCli(['query', '*', '--data-dir', m.dataDir], {})
