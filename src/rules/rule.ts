@@ -190,8 +190,11 @@ export function compileRule(
     const text = applyVars(c.text, vars)
     const name = c.name
     if (name in STATIC_ELEMENTS || name === 'match' || name === 'regex' || name === 'location' || name === 'if_matched_regex') {
+      // Concatenated like Wazuh's loadmemory; attributes given on any occurrence hold unless a
+      // later occurrence gives them again.
       const prev = concat.get(name)
-      concat.set(name, { node: c, text: (prev?.text ?? '') + text })
+      const node = prev === undefined ? c : { ...c, attrs: { ...prev.node.attrs, ...c.attrs } }
+      concat.set(name, { node, text: (prev?.text ?? '') + text })
       continue
     }
     if (name.startsWith('same_') || name.startsWith('different_') || name.startsWith('not_same_')) {

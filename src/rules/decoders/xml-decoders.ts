@@ -268,16 +268,22 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
         throw new Error(`unknown element <${c.name}> on line ${c.line}`)
     }
   }
-  // Repeated elements are concatenated, and the last one's attributes win (os_xml + strcat).
-  const last = (parts: XmlNode[]) => parts[parts.length - 1] as XmlNode
+  // Repeated elements are concatenated (os_xml + strcat); an attribute given on any of them holds
+  // unless a later one gives it again (decode-xml.c sets it when present, never resets it).
+  const merged = (parts: XmlNode[]): XmlNode => {
+    const attrs: Record<string, string> = {}
+    for (const p of parts) Object.assign(attrs, p.attrs)
+    const first = parts[0] as XmlNode
+    return { name: first.name, attrs, children: [], text: parts.map((x) => x.text).join(''), line: first.line }
+  }
   if (prematchParts.length > 0) {
-    const p = last(prematchParts)
-    d.prematch = expression(p, 'osregex', vars, prematchParts.map((x) => x.text).join(''))
+    const p = merged(prematchParts)
+    d.prematch = expression(p, 'osregex', vars)
     d.prematchOffset = offsetOf(p)
   }
   if (regexParts.length > 0) {
-    const r = last(regexParts)
-    d.regex = expression(r, 'osregex', vars, regexParts.map((x) => x.text).join(''))
+    const r = merged(regexParts)
+    d.regex = expression(r, 'osregex', vars)
     d.regexOffset = offsetOf(r)
   }
   if (parentName === undefined && d.programName === undefined && d.prematch === undefined) {
