@@ -1,5 +1,5 @@
 /** AppArmor state monitoring: the securityfs poller, its change detection and its Events. */
-export { AppArmorStatePoller } from './poller.js'
+export { AppArmorStatePoller, AppArmorStateConfig } from './poller.js'
 export type { StatePollerOptions } from './poller.js'
 export { diffStatus, isWeakening } from './changes.js'
 export type { StateChange, StateChangeKind } from './changes.js'

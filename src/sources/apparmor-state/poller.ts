@@ -4,16 +4,21 @@
  * inventory at start, after changes and every `inventory_interval_ms`.
  */
 import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
 import type { Event } from '../../event/event.js'
 import { apparmorPaths, readStatus, type AppArmorStatus } from '../../apparmor/status/index.js'
 import { diffStatus } from './changes.js'
 import { changeEvent, inventoryEvent } from './events.js'
 
-export interface StatePollerOptions {
-  /** The `/` whose sys/ and proc/ are read (fixture trees in tests). */
-  root?: string
-  interval_ms?: number
-  inventory_interval_ms?: number
+/** The `apparmor_state:` section of the agent configuration. */
+export const AppArmorStateConfig = z.strictObject({
+  root: z.string().default('/').describe('The `/` whose sys/ and proc/ are read (a fixture tree in tests, a host mount in a container).'),
+  interval_ms: z.number().int().min(100).default(5000).describe('How often securityfs is polled (its revision and enabled flag; the profiles only when they moved).'),
+  inventory_interval_ms: z.number().int().min(1000).default(3_600_000).describe('How often the full inventory is sent even without changes.'),
+})
+export type AppArmorStateConfig = z.input<typeof AppArmorStateConfig>
+
+export interface StatePollerOptions extends AppArmorStateConfig {
   emit: (e: Event) => void
 }
 
@@ -30,7 +35,8 @@ export class AppArmorStatePoller {
   #running: Promise<void> | undefined
 
   constructor(o: StatePollerOptions) {
-    this.#o = { root: '/', interval_ms: 5000, inventory_interval_ms: 3_600_000, ...o }
+    const { emit, ...cfg } = o
+    this.#o = { ...AppArmorStateConfig.parse(cfg), emit }
     this.#paths = apparmorPaths(this.#o.root)
     this.#location = this.#paths.profiles
   }

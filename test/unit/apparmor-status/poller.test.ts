@@ -100,3 +100,8 @@ test('weakening order and diff of identical states', () => {
   const st = { module_loaded: true, enabled: true, policy_readable: true, profiles: { a: 'enforce' as const }, processes: [] }
   assert.deepEqual(diffStatus(st, st), [])
 })
+
+test('the poller configuration is strict', () => {
+  assert.throws(() => new AppArmorStatePoller({ root: '/', intervall_ms: 5, emit: () => {} } as never), /intervall_ms/)
+  assert.throws(() => new AppArmorStatePoller({ interval_ms: 1, emit: () => {} }), /interval_ms/)
+})
