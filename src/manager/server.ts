@@ -145,11 +145,16 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       ...(cfg.store.max_size !== undefined ? { maxBytes: bytesOf(cfg.store.max_size) } : {}),
     }
     if (retention.maxAgeDays !== undefined || retention.maxBytes !== undefined) {
-      const timer = setInterval(() => {
-        store.alerts.applyRetention(retention).catch((err: Error) => o.notice?.(`retention failed: ${err.message}`))
-      }, cfg.store.retention_check_minutes * 60_000)
+      const apply = () => void store.alerts.applyRetention(retention).catch((err: Error) => o.notice?.(`retention failed: ${err.message}`))
+      // Once soon after the start (not in its way), then periodically.
+      const first = setTimeout(apply, 10_000)
+      const timer = setInterval(apply, cfg.store.retention_check_minutes * 60_000)
+      first.unref()
       timer.unref()
-      closers.push(() => clearInterval(timer))
+      closers.push(() => {
+        clearTimeout(first)
+        clearInterval(timer)
+      })
     }
 
     let local: LocalAgent | undefined

@@ -30,6 +30,14 @@ test('every configuration option is documented in docs/configuration.md', () => 
   for (const k of keys) assert.ok(text.includes(`| \`${k}\` |`), `${k} is not documented`)
 })
 
+test('the example in docs/configuration.md is valid', () => {
+  const example = /```yaml\n([\s\S]*?)```/.exec(doc('configuration.md'))?.[1]
+  assert.ok(example)
+  const c = parseConfig(example)
+  assert.equal(c.store.retention_days, 90)
+  assert.equal(bytesOf(c.store.max_size as string), 50e9)
+})
+
 test('an empty file gives every default; unknown keys and bad values are reported with their paths', () => {
   const c = parseConfig('')
   assert.equal(c.listen.port, 55000)
