@@ -211,7 +211,8 @@ export class Ruleset {
         for (const c of node.children) visit(c, g)
       } else if (node.name === 'rule') {
         try {
-          this.tree.add(compileRule(node, groups, file, vars), this.problems)
+          const rule = compileRule(node, groups, file, vars)
+          if (this.listsResolve(rule)) this.tree.add(rule, this.problems)
         } catch (e) {
           if (!(e instanceof RuleError)) throw e
           this.problems.push({ file, line: e.line, severity: 'error', message: `rule ${node.attrs.id ?? '?'}: ${e.message}` })
@@ -223,18 +224,27 @@ export class Ruleset {
     for (const n of nodes) visit(n, [])
   }
 
-  /** Cross-checks after loading: decoder names, list paths, MITRE ids. */
+  /** Maps a rule's list paths to loaded lists; a rule naming a missing list is not loaded (as in Wazuh). */
+  private listsResolve(rule: Rule): boolean {
+    for (const l of rule.lists) {
+      const key = listKey(l.path)
+      const list = this.lists.get(key)
+      if (list === undefined) {
+        this.problems.push({ file: rule.file, line: rule.line, severity: 'warning', message: `rule ${rule.id} not loaded: list "${l.path}" not found` })
+        return false
+      }
+      this.lists.set(l.path, list)
+    }
+    return true
+  }
+
+  /** Cross-checks after loading: decoder names, MITRE ids. */
   private validate(): void {
     for (const node of this.tree.nodes.values()) {
       const r = node.rule
       const at = { file: r.file, line: r.line }
       if (r.decodedAs !== undefined && !this.decoders.names.has(r.decodedAs) && !r.decodedAs.startsWith('syscheck_') && r.decodedAs !== 'ossec') {
         this.problems.push({ ...at, severity: 'warning', message: `rule ${r.id}: decoded_as "${r.decodedAs}" is not a loaded decoder` })
-      }
-      for (const l of r.lists) {
-        const key = listKey(l.path)
-        if (!this.lists.has(key)) this.problems.push({ ...at, severity: 'warning', message: `rule ${r.id}: list "${l.path}" is not loaded` })
-        else if (key !== l.path) this.lists.set(l.path, this.lists.get(key) as CdbList)
       }
       if (this.mitre !== undefined) {
         for (const id of r.mitre) {

@@ -52,9 +52,13 @@ export class RuleTree {
         })
         return
       }
-      // Parents cannot change on overwrite (Wazuh warns and keeps them).
+      // Parents and correlation sources cannot change on overwrite (Wazuh keeps them).
       const old = existing.rule
       rule.ifSid = old.ifSid
+      if (old.ifMatchedSid !== undefined) rule.ifMatchedSid = old.ifMatchedSid
+      else delete rule.ifMatchedSid
+      if (old.ifMatchedGroup !== undefined) rule.ifMatchedGroup = old.ifMatchedGroup
+      else delete rule.ifMatchedGroup
       if (old.ifGroup !== undefined) rule.ifGroup = old.ifGroup
       else delete rule.ifGroup
       if (old.ifLevel !== undefined) rule.ifLevel = old.ifLevel
