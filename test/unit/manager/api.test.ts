@@ -1,5 +1,8 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { harness, type Harness } from './harness.js'
 
 let h: Harness
@@ -89,4 +92,24 @@ test('metrics in Prometheus text format; unknown routes 404 in the error shape',
   const nf = await h.app.inject({ url: '/api/nope', headers: h.auth.viewer })
   assert.equal(nf.statusCode, 404)
   assert.equal(nf.json().code, 'AW_ERR_NOT_FOUND')
+})
+
+test('the dashboard is served at / with a single-page fallback; API paths never fall back', async (t) => {
+  const dash = mkdtempSync(join(tmpdir(), 'aw-dash-'))
+  t.after(() => rmSync(dash, { recursive: true, force: true }))
+  writeFileSync(join(dash, 'index.html'), '<!doctype html><title>armorwatch</title>')
+  writeFileSync(join(dash, 'app.js'), 'console.log(1)')
+  const h2 = await harness({ dashboardDir: dash })
+  t.after(() => h2.close())
+  const index = await h2.app.inject({ url: '/' })
+  assert.equal(index.statusCode, 200)
+  assert.match(index.body, /armorwatch/)
+  assert.match(String(index.headers['content-security-policy']), /default-src 'self'/)
+  assert.equal((await h2.app.inject({ url: '/app.js' })).statusCode, 200)
+  const deep = await h2.app.inject({ url: '/alerts/123' })
+  assert.equal(deep.statusCode, 200)
+  assert.match(deep.body, /<title>armorwatch/)
+  const api = await h2.app.inject({ url: '/api/nothing-here' })
+  assert.equal(api.statusCode, 404)
+  assert.equal(api.json().code, 'AW_ERR_NOT_FOUND')
 })
