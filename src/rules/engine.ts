@@ -103,6 +103,7 @@ export class Evaluator {
       const v = ev.statics.dstip
       if (v === undefined || !r.dstip.test(v)) return false
     }
+    if (r.compiled !== undefined && !r.compiled(ev)) return false
     if (r.maxsize !== undefined && ev.fullLog.length < r.maxsize) return false
     if (r.time !== undefined && !r.time.test(ev.time)) return false
     if (r.weekday !== undefined && !r.weekday.test(ev.time)) return false

@@ -7,7 +7,8 @@ import type { XmlNode } from './xml.js'
 import { Expression, EXPRESSION_TYPES, PatternError, type ExpressionType } from './match/expression.js'
 import { LIST_LOOKUPS, type ListLookup } from './lists.js'
 import { applyVars } from './decoders/xml-decoders.js'
-import { isStaticField } from './log-event.js'
+import { isStaticField, type LogEvent } from './log-event.js'
+import { COMPILED_RULES } from './compiled.js'
 import { IpMatcher } from './ip.js'
 import { TimeWindow, WeekdaySet } from './time.js'
 import { RuleError } from './rule-error.js'
@@ -54,6 +55,8 @@ export interface Rule {
   weekday?: WeekdaySet
   lists: ListCondition[]
   checkDiff: boolean
+  /** A `<compiled_rule>` hook by name (src/rules/compiled.ts). */
+  compiled?: (ev: LogEvent) => boolean
   same: string[]
   different: string[]
   globalFrequency: boolean
@@ -294,7 +297,12 @@ export function compileRule(
       case 'cve':
         rule.info.push({ type: 'cve', text: text.trim() })
         break
-      case 'compiled_rule':
+      case 'compiled_rule': {
+        const fn = COMPILED_RULES[text.trim()]
+        if (fn === undefined) throw new RuleError(`unknown compiled_rule "${text.trim()}"`, c.line)
+        rule.compiled = fn
+        break
+      }
       case 'if_fts':
       case 'check_if_ignored':
       case 'ignore':
