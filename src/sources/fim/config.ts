@@ -51,6 +51,7 @@ export const FimConfigSchema = z.strictObject({
   max_diff_bytes: z.number().int().positive().default(64 * 1024).describe('A longer diff is cut and says so.'),
   bulk_threshold: z.number().int().min(2).default(20).describe('This many changes in one scan or realtime burst also yield one summary event.'),
   bulk_window_ms: z.number().int().positive().default(2000).describe('Realtime changes closer than this belong to one burst.'),
+  bulk_quiet_ms: z.number().int().positive().default(150).describe('A realtime burst ends after this long without a change; its held events then go out.'),
 })
 
 export type FimConfigInput = z.input<typeof FimConfigSchema>

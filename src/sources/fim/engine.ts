@@ -50,7 +50,7 @@ export class FimEngine {
     this.#db = db
     this.#emit = emit
     this.#o = o
-    this.#gate = new BurstGate({ threshold: cfg.bulk_threshold, windowMs: cfg.bulk_window_ms, quietMs: Math.min(cfg.bulk_window_ms, 150), emit })
+    this.#gate = new BurstGate({ threshold: cfg.bulk_threshold, windowMs: cfg.bulk_window_ms, quietMs: cfg.bulk_quiet_ms, emit })
   }
 
   async #idNames(refresh = false): Promise<IdNames> {
