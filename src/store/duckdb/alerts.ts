@@ -163,11 +163,12 @@ export class DuckAlertStore implements AlertStore {
   }
 
   async getAlert(id: string): Promise<AlertDoc | undefined> {
-    // Alert ids start with their epoch second, which lets DuckDB skip row groups by time.
+    // Alert ids start with their epoch second, which lets DuckDB skip row groups by time
+    // (make_timestamp: a plain UTC TIMESTAMP like the column, whatever the session time zone).
     const epoch = Number(id.split('.', 1)[0])
     const hint = Number.isFinite(epoch) && /^\d+\.\d+$/.test(id)
     const sql = hint
-      ? `SELECT doc, full_log FROM alerts WHERE ts >= to_timestamp($2) AND ts < to_timestamp($3) AND alert_id = $1 LIMIT 1`
+      ? `SELECT doc, full_log FROM alerts WHERE ts >= make_timestamp(CAST($2 AS BIGINT) * 1000000) AND ts < make_timestamp(CAST($3 AS BIGINT) * 1000000) AND alert_id = $1 LIMIT 1`
       : `SELECT doc, full_log FROM alerts WHERE alert_id = $1 LIMIT 1`
     const params: DuckDBValue[] = hint ? [id, epoch - 1, epoch + 2] : [id]
     let rows = (await this.reader.runAndReadAll(sql, params)).getRows()
