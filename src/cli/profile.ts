@@ -2,7 +2,8 @@
  * `armorwatch profile`: the AppArmor profile toolkit (check, fmt, eval, lint). Logic lives in
  * src/apparmor/profile; this file parses options, prints and picks the exit code.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { createPatch } from 'diff'
@@ -16,8 +17,12 @@ import {
   LINT_RULES,
   loadPolicy,
   parseProfileText,
+  newProfile,
+  profileIndex,
   replay,
+  setMode,
   suggest,
+  type Mode,
   toSarif,
   type CheckResult,
   type Decision,
@@ -226,6 +231,82 @@ export function register(program: Command): void {
       }),
     )
 
+  profile
+    .command('new')
+    .description('a new profile for a program (aa-autodep): base abstraction, complain mode, interpreter or shared libraries')
+    .argument('<program>', 'the program (a path, or a name looked up on PATH)')
+    .option('--profile-dir <dir>', 'where --write puts it', '/etc/apparmor.d')
+    .option('--write', 'write it to the profile directory (never overwrites; see --force)')
+    .option('--force', 'overwrite an existing profile file')
+    .option('--json', '{program, file, content, interpreter, libraries}')
+    .action(
+      action(async (program: string, o: { profileDir: string; write?: boolean; force?: boolean; json?: boolean }): Promise<ExitCode> => {
+        const base = loadPolicy(join(o.profileDir, '.armorwatch-new'), { includeDirs: [o.profileDir] }, 'include <tunables/global>\nprofile probe {\n  include <abstractions/base>\n}\n')
+        const probe = base.errors.length ? undefined : findProfile(base)
+        const ev = probe ? new Evaluator(base, probe) : undefined
+        const r = newProfile(program, (lib) => ev?.evaluate({ kind: 'file', path: lib, mode: 'mr' }).enforce === 'allowed')
+        if ('error' in r) throw new CliError(r.error)
+        const file = join(o.profileDir, r.program.replace(/^\//, '').replace(/\//g, '.'))
+        if (o.json) printJson({ ...r, file })
+        else if (!o.write) process.stdout.write(r.content)
+        if (o.write) {
+          if (existsSync(file) && !o.force) throw new CliError(`${file} exists: use --force to overwrite`)
+          try {
+            writeFileSync(file, r.content)
+          } catch (err) {
+            throw new CliError(`cannot write ${file}: ${(err as Error).message}`)
+          }
+          if (!o.json) process.stdout.write(`wrote ${file} (complain mode); load it with: armorwatch profile mode complain ${file}\n`)
+        }
+        return Exit.Ok
+      }),
+    )
+
+  profile
+    .command('mode')
+    .description('switch profiles to enforce, complain, audit or disable (edits flags in place, then reloads when the kernel has AppArmor)')
+    .argument('<mode>', 'enforce | complain | audit | disable')
+    .argument('<names...>', 'profile files, profile names or program paths')
+    .option('--profile-dir <dir>', 'the profile directory', '/etc/apparmor.d')
+    .option('--remove', "with 'audit': remove the audit flag")
+    .option('--no-reload', 'only edit the files')
+    .action(
+      action(async (mode: string, names: string[], o: { profileDir: string; remove?: boolean; reload: boolean }): Promise<ExitCode> => {
+        if (!['enforce', 'complain', 'audit', 'disable'].includes(mode)) throw new CliError(`mode must be enforce, complain, audit or disable, not '${mode}'`)
+        const index = profileIndex(o.profileDir)
+        const kernel = apparmorEnabled()
+        let failed = false
+        for (const name of names) {
+          const file = statSync(name, { throwIfNoEntry: false })?.isFile() ? name : index.get(name)
+          if (!file) {
+            process.stderr.write(`${name}: no profile file or profile of that name in ${o.profileDir}\n`)
+            failed = true
+            continue
+          }
+          let change
+          try {
+            change = setMode(file, o.profileDir, mode as Mode, o.remove === true)
+          } catch (err) {
+            process.stderr.write(`${(err as Error).message}\n`)
+            failed = true
+            continue
+          }
+          process.stdout.write(`Setting ${change.profiles.join(', ') || file} to ${mode}${o.remove ? ' (removed)' : ''} mode${change.changed ? '' : ' (already)'}.\n`)
+          if (!o.reload) continue
+          if (!kernel) {
+            process.stdout.write('  AppArmor is not enabled in this kernel: the file is changed but nothing was reloaded.\n')
+            continue
+          }
+          const r = spawnSync('apparmor_parser', [change.reload === 'remove' ? '-R' : '-r', '-I', o.profileDir, file], { encoding: 'utf8' })
+          if (r.status !== 0) {
+            process.stderr.write(`  apparmor_parser failed: ${(r.stderr || r.error?.message || '').trim()}\n`)
+            failed = true
+          }
+        }
+        return failed ? Exit.Usage : Exit.Ok
+      }),
+    )
+
   withPolicyFlags(profile.command('lint').description('security and performance smells, with fix hints'))
     .argument('<paths...>', 'profile files or directories')
     .option('--json', 'findings as JSON')
@@ -317,5 +398,14 @@ function describeQuery(q: Query): string {
       return `signal ${q.access} ${q.signal} peer=${q.peer}`
     case 'ptrace':
       return `ptrace ${q.access} peer=${q.peer}`
+  }
+}
+
+/** Whether the running kernel has AppArmor enabled (so that profiles can be loaded). */
+function apparmorEnabled(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y' && existsSync('/sys/kernel/security/apparmor')
+  } catch {
+    return false
   }
 }

@@ -16,4 +16,7 @@ export { lintPolicy, LINT_RULES, type Finding, type LintRule, type Severity } fr
 export { toSarif, findingsToResults, type SarifResult } from './sarif.js'
 export { toAccess, accessKey, fileMode, type LoggedAccess, type Conversion } from './logaccess.js'
 export { replay, type ReplayEntry, type ReplayReport } from './replay.js'
-export { suggest, globPath, logprofGlob, escapeAare, newProfileText, fileNameFor, type SuggestOptions, type ProposedProfile } from './suggest.js'
+export { suggest, profileIndex, globPath, logprofGlob, escapeAare, newProfileText, fileNameFor, type SuggestOptions, type ProposedProfile } from './suggest.js'
+export { readElf, isElf, type ElfInfo } from './elf.js'
+export { newProfile, resolveProgram, type NewProfile } from './autodep.js'
+export { setMode, setModeInText, newFlags, type Mode, type ModeChange } from './modes.js'
