@@ -31,8 +31,9 @@ function processLine(p: ProcessEntry): string {
 
 /** The verbose text of aa-status 3.0: counts per mode, each followed by its members. */
 export function formatStatusText(s: AppArmorStatus): string {
-  if (!s.module_loaded) return 'apparmor module is not loaded.\n'
-  if (!s.enabled) return 'apparmor module is loaded.\napparmor filesystem is not mounted or AppArmor is disabled.\n'
+  // aa-status 3.0.8's wording where it has one.
+  if (!s.module_loaded) return 'apparmor not present.\n'
+  if (!s.enabled) return 'apparmor module is loaded.\napparmor is disabled (enabled=N).\n'
   const lines = ['apparmor module is loaded.']
   if (!s.policy_readable) return lines.concat('apparmor filesystem is not mounted.').join('\n') + '\n'
   const names = Object.keys(s.profiles).sort(byName)
