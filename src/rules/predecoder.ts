@@ -21,8 +21,17 @@ const NO_HOST = /^ {1,2}([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
 const HOST_ONLY = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) /
 const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
 
+// Squid's access.log epoch date (`1140701044.525   1231 ...`): Wazuh strips it and the padding.
+const SQUID_DATE = /^\d{10}\.\d{3} +/
+
 export function preDecode(ev: LogEvent): void {
   const line = ev.fullLog
+  const squid = SQUID_DATE.exec(line)
+  if (squid !== null) {
+    ev.timestamp = squid[0].trimEnd()
+    ev.log = line.slice(squid[0].length)
+    return
+  }
   for (const re of DATES) {
     const d = re.exec(line)
     if (d === null) continue

@@ -27,7 +27,8 @@ export interface XmlDecoder {
   regex?: Expression
   regexOffset: Offset
   order: string[]
-  type: string
+  /** The `<type>`; undefined when not given (a child then takes its parent's, a root is syslog). */
+  type: string | undefined
   plugin?: { name: string; offset: Offset }
   jsonNulls: NullPolicy
   useOwnName: boolean
@@ -103,7 +104,8 @@ export class DecoderSet {
         if (m === null || d.prematch.negate) continue
         pmatch = m.end
       }
-      ev.decoder = { name: d.name, type: d.type }
+      const rootType = d.type ?? 'syslog'
+      ev.decoder = { name: d.name, type: rootType }
       let chain: XmlDecoder[]
       let cmatch = pmatch
       if (root.chains.length === 0) chain = [d]
@@ -126,9 +128,8 @@ export class DecoderSet {
         if (chosen === undefined) return true
         chain = chosen
         const first = chain[0] as XmlDecoder
-        ev.decoder = first.useOwnName
-          ? { name: first.name, parent: d.name, type: first.type }
-          : { name: d.name, parent: d.name, type: first.type }
+        const type = first.type ?? rootType
+        ev.decoder = first.useOwnName ? { name: first.name, parent: d.name, type } : { name: d.name, parent: d.name, type }
       }
       runChain(ev, chain, pmatch, cmatch)
       return true
@@ -217,7 +218,7 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
     prematchOffset: 'none',
     regexOffset: 'none',
     order: [],
-    type: 'syslog',
+    type: undefined,
     useOwnName: false,
     jsonNulls: 'string',
   }
