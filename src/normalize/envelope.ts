@@ -110,7 +110,16 @@ function journald(line: string): Envelope | undefined {
     if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v as number[]).toString('utf8')
     return undefined
   }
-  const message = str('MESSAGE')
+  let message = str('MESSAGE')
+  if (str('_TRANSPORT') === 'audit' && (message === undefined || !message.includes('='))) {
+    // Older journald versions and filtered exports may carry the record only as _AUDIT_FIELD_* fields.
+    const pairs: string[] = []
+    for (const key of Object.keys(rec)) {
+      const v = key.startsWith('_AUDIT_FIELD_') ? str(key) : undefined
+      if (v !== undefined) pairs.push(`${key.slice(13).toLowerCase()}=${JSON.stringify(v)}`)
+    }
+    if (pairs.length) message = pairs.join(' ')
+  }
   if (message === undefined) return undefined
   const fields: Fields = {}
   const host = str('_HOSTNAME')
