@@ -112,17 +112,44 @@ export function tokenize(text: string, start = 0): Tokens {
       i++ // closing quote
     } else {
       const valueStart = i
+      let end = -1
       while (i < n) {
         c = text.charCodeAt(i)
         if (c === SPACE || c === TAB || c === GS) break
+        if (c === EQ) {
+          // `ouid=0FSUID="root"`: an ENRICHED line whose 0x1d was lost (copied from a terminal).
+          const upper = enrichedKeyStart(text, valueStart, i)
+          if (upper > valueStart) {
+            end = upper
+            break
+          }
+        }
         i++
       }
+      if (end >= 0) {
+        i = end
+        if (enrichedFrom < 0) enrichedFrom = keys.length + 1
+      }
       keys.push(key)
-      values.push(text.slice(valueStart, i))
+      values.push(text.slice(valueStart, end >= 0 ? end : i))
       quotes.push(Quote.Bare)
     }
   }
   return { keys, values, quotes, enrichedFrom: enrichedFrom < 0 ? keys.length : enrichedFrom, unterminated }
+}
+
+/**
+ * Where an upper-case key (3+ of A-Z and _) glued to the value before it starts, given the '=' at
+ * `eq`; -1 when the text before `eq` is not such a key.
+ */
+function enrichedKeyStart(text: string, valueStart: number, eq: number): number {
+  let j = eq
+  while (j > valueStart) {
+    const d = text.charCodeAt(j - 1)
+    if (!((d >= 0x41 && d <= 0x5a) || d === 0x5f)) break
+    j--
+  }
+  return eq - j >= 3 && j > valueStart ? j : -1
 }
 
 /** Resolves backslash escapes inside a double-quoted value (`\"`, `\\`, and any other `\x` as `x`). */

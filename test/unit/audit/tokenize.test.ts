@@ -48,3 +48,11 @@ test('hex detection and decoding', () => {
   assert.equal(decodeHex('6100620063'), 'a b c', 'NULs become spaces by default')
   assert.equal(decodeHex('61FF62'), 'a\\xff' + 'b', 'invalid UTF-8 stays lossless as escapes')
 })
+
+test('an ENRICHED line whose 0x1d separator was lost still splits at the upper-case key', () => {
+  const t = tokenize('fsuid=0 ouid=0FSUID="root" OUID="root"')
+  assert.deepEqual(t.keys, ['fsuid', 'ouid', 'FSUID', 'OUID'])
+  assert.equal(t.values[1], '0')
+  assert.equal(t.enrichedFrom, 2)
+  assert.deepEqual(tokenize('a1=x=YY b=1').values, ['x=YY', '1'], 'short upper-case runs are values')
+})
