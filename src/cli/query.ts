@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
+import type { Writable } from 'node:stream'
 import type { Command } from 'commander'
 import { defaultDataDir } from '../manager/config.js'
 import { RUNTIME_FILE } from '../manager/server.js'
@@ -17,7 +18,7 @@ import { parseQuery } from '../store/query/index.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
 import { formatTable, printJson } from './output.js'
 
-interface QueryOptions {
+export interface QueryOptions {
   from?: string
   to?: string
   limit?: string
@@ -95,7 +96,7 @@ function pick(row: Record<string, unknown>, path: string): unknown {
   return path.split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), row)
 }
 
-export async function run(q: string, o: QueryOptions): Promise<ExitCode> {
+export async function run(q: string, o: QueryOptions, out: Writable = process.stdout): Promise<ExitCode> {
   if (o.json && o.table) throw new CliError('--json and --table exclude each other')
   if (o.limit !== undefined && !/^\d+$/.test(o.limit)) throw new CliError(`--limit ${o.limit}: not a number`)
   let result: QueryResult
@@ -115,11 +116,11 @@ export async function run(q: string, o: QueryOptions): Promise<ExitCode> {
     throw err
   }
   if (o.json) {
-    printJson({ rows: result.rows })
+    printJson({ rows: result.rows }, out)
     return Exit.Ok
   }
   const columns = result.columns.length ? [...result.columns] : SEARCH_COLUMNS
-  process.stdout.write(formatTable(columns, result.rows.map((r) => columns.map((c) => cell(pick(r, c))))))
+  out.write(formatTable(columns, result.rows.map((r) => columns.map((c) => cell(pick(r, c))))))
   return Exit.Ok
 }
 
