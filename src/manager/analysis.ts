@@ -27,6 +27,8 @@ export interface AnalysisOptions {
   /** Archive every event (Wazuh's `logall`). */
   archive?: boolean
   metrics?: ManagerMetrics
+  /** The enrolled name of an agent id: alerts carry `agent.name` as Wazuh's do. */
+  agentName?: (id: string) => string | undefined
   /** Called for an event the analyzer threw on (the event is skipped, never the batch). */
   onError?: (err: unknown, event: Event) => void
 }
@@ -45,6 +47,12 @@ export class AnalysisLoop {
   /** The highest seq of `agent` already stored (the agent channel's dedup mark after a restart). */
   highestSeq(agent: string): number {
     return this.stored.get(agent) ?? 0
+  }
+
+  private named(alert: AlertDoc): AlertDoc {
+    const id = alert.agent?.id
+    const name = id !== undefined ? this.o.agentName?.(id) : undefined
+    return name === undefined || name === alert.agent?.name ? alert : { ...alert, agent: { ...alert.agent, name } }
   }
 
   async handle(batches: readonly EventBatch[]): Promise<void> {
@@ -70,7 +78,7 @@ export class AnalysisLoop {
           metrics?.analysisErrors.inc()
           this.o.onError?.(err, e)
         }
-        if (alert) alerts.push(alert)
+        if (alert) alerts.push(this.named(alert))
       }
       marks.set(b.agent, mark)
     }

@@ -95,7 +95,18 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       ? new AlertsJsonWriter(join(dataDir, 'logs', 'alerts.json'), { maxBytes: bytesOf(cfg.outputs.alerts_json.max_size), keep: cfg.outputs.alerts_json.keep })
       : undefined
     if (alertsJson) await mkdir(join(dataDir, 'logs'), { recursive: true })
+    const registry = new AgentRegistry(dataDir)
+    closers.push(() => registry.close())
+    const names = new Map<string, string>()
     const loop = new AnalysisLoop({
+      agentName: (id) => {
+        let n = names.get(id)
+        if (n === undefined) {
+          n = registry.get(id)?.name
+          if (n !== undefined) names.set(id, n)
+        }
+        return n
+      },
       bus,
       analyzer: ruleset,
       alerts: store.alerts,
@@ -107,8 +118,6 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     loop.start()
     closers.push(() => bus.close())
 
-    const registry = new AgentRegistry(dataDir)
-    closers.push(() => registry.close())
     const enrollmentSecretPath = join(dataDir, 'enrollment.secret')
     const channel = new AgentChannel({
       enrollmentSecret: cfg.agents.enrollment_secret ?? enrollmentSecret(enrollmentSecretPath),

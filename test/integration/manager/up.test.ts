@@ -132,7 +132,7 @@ local_agent: { files: [${log}], from_beginning: true }
   await spool.close()
   client.close()
   assert.equal(acked, events.length)
-  assert.deepEqual(await q(`agent.id: ${identity.agent_id} AND rule.id: 100701 | stats count`), [{ count: 3 }])
+  assert.deepEqual(await q(`agent.id: ${identity.agent_id} AND rule.id: 100701 | stats count by agent.name`), [{ 'agent.name': 'h1', count: 3 }])
   const agents = (await get(`${m.url}/api/agents`, auth, ca)).json().agents as { id: string; name: string; stored_seq: number }[]
   assert.deepEqual(
     agents.map((a) => [a.id, a.name, a.stored_seq]),
