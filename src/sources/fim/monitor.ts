@@ -53,7 +53,8 @@ export class FimMonitor {
   readonly #ownsDb: boolean
   readonly #engine: FimEngine
   #queue: Promise<unknown> = Promise.resolve()
-  readonly #subs = new Map<string, watcher.AsyncSubscription>()
+  /** Realtime watches by directory, with the inode watched: a re-created directory needs a new one. */
+  readonly #subs = new Map<string, { sub: watcher.AsyncSubscription; ino: number }>()
   readonly #timers = new Map<string, NodeJS.Timeout>()
   readonly #auditWatched: string[] = []
   #interval: NodeJS.Timeout | undefined
@@ -88,16 +89,18 @@ export class FimMonitor {
     await this.#addAuditWatches()
     if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)
     this.#interval = setInterval(() => {
-      void this.#subscribeAll()
-        .then(() => this.scan())
-        .catch((err: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM scheduled scan failed: ${err.message}`)))
+      void this.scan().catch((err: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM scheduled scan failed: ${err.message}`)))
     }, this.#o.config.frequency_secs * 1000)
     this.#interval.unref()
     await this.ready
   }
 
-  /** A full scan now (queued behind any running check). */
-  scan(mode: 'scheduled' | 'realtime' = 'scheduled', only?: readonly CompiledDirectory[]): Promise<ScanStats> {
+  /**
+   * A full scan now (queued behind any running check). A scheduled scan first watches realtime
+   * directories that were missing or lost their watch.
+   */
+  async scan(mode: 'scheduled' | 'realtime' = 'scheduled', only?: readonly CompiledDirectory[]): Promise<ScanStats> {
+    if (mode === 'scheduled') await this.#subscribeAll()
     return this.#serial(() => this.#engine.scan(mode, only))
   }
 
@@ -122,12 +125,15 @@ export class FimMonitor {
 
   async #subscribeAll(): Promise<void> {
     for (const dir of this.#o.config.directories) {
-      if (!dir.realtime || this.#subs.has(dir.path) || this.#stopped) continue
-      const isDir = await stat(dir.path).then((s) => s.isDirectory(), () => false)
-      if (!isDir) continue // a single file or a missing directory: the scheduled scan covers it
+      if (!dir.realtime || this.#stopped) continue
+      const st = await stat(dir.path).catch(() => undefined)
+      const current = this.#subs.get(dir.path)
+      if (current && current.ino === st?.ino) continue
+      if (current) this.#unwatch(dir.path)
+      if (!st?.isDirectory()) continue // a single file or a missing directory: the scheduled scan covers it
       try {
         const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, err, events), { backend: 'inotify' })
-        this.#subs.set(dir.path, sub)
+        this.#subs.set(dir.path, { sub, ino: st.ino })
       } catch (err) {
         this.#o.emit(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
       }
@@ -141,6 +147,11 @@ export class FimMonitor {
       this.#o.emit(fimNotice('fim_realtime_rescan', err ? `Real-time watch of '${dir.path}' failed (${err.message}): rescanning it.` : `Real-time burst of ${events.length} changes under '${dir.path}': rescanning it.`, { 'fim.path': dir.path }))
       void this.scan('realtime', [dir]).catch((e: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM rescan of '${dir.path}' failed: ${e.message}`, { 'fim.path': dir.path })))
       return
+    }
+    if (events.some((e) => e.path === dir.path && e.type === 'delete')) {
+      // The watched directory itself went away: its watch is dead. The next scheduled scan
+      // subscribes again if the directory is back.
+      this.#unwatch(dir.path)
     }
     const delay = this.#o.config.realtime_delay_ms
     for (const e of events) {
@@ -157,6 +168,13 @@ export class FimMonitor {
     }
   }
 
+  /** Drops a watch; one whose directory is gone fails to unsubscribe (EINVAL), which is fine. */
+  #unwatch(path: string): void {
+    const w = this.#subs.get(path)
+    this.#subs.delete(path)
+    void w?.sub.unsubscribe().catch(() => undefined)
+  }
+
   async #check(dir: CompiledDirectory, path: string): Promise<void> {
     const who = dir.whodata && this.#auditWatched.includes(dir.path) ? await this.#o.whodata?.attribute(path) : undefined
     await this.#serial(() => this.#engine.check(path, who ? 'whodata' : 'realtime', who))
@@ -168,7 +186,9 @@ export class FimMonitor {
     clearInterval(this.#interval)
     for (const t of this.#timers.values()) clearTimeout(t)
     this.#timers.clear()
-    await Promise.all([...this.#subs.values()].map((s) => s.unsubscribe()))
+    // A watch whose directory was removed is already gone from the kernel: unsubscribing it fails
+    // with EINVAL, which is no reason to fail the stop.
+    await Promise.all([...this.#subs.values()].map((w) => w.sub.unsubscribe().catch(() => undefined)))
     this.#subs.clear()
     for (const dir of this.#auditWatched.splice(0)) await auditWatch(dir, true, this.#o.auditctl).catch(() => undefined)
     await this.#queue
