@@ -37,6 +37,9 @@ function describe(m: RunningManager): string {
   if (m.caPath) lines.push(`  TLS CA     ${m.caPath}`, `             SHA-256 ${m.fingerprint}`)
   lines.push(`  agents     enroll with the secret in ${m.enrollmentSecretPath}`)
   if (m.localFiles.length) lines.push(`  reading    ${m.localFiles.join(', ')}`)
+  if (m.localSkipped.length) {
+    lines.push(`  ${paint('not read', 'yellow')}   ${m.localSkipped.join(', ')} (missing or not readable: run as root, or join group adm)`)
+  }
   lines.push('Press Ctrl-C to stop.')
   return lines.join('\n') + '\n'
 }
@@ -67,7 +70,7 @@ export async function serve(o: ServeOptions, localAgent: boolean): Promise<ExitC
     throw err
   }
   if (o.json) {
-    printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ?? null, reading: m.localFiles })
+    printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ?? null, reading: m.localFiles, not_read: m.localSkipped })
   } else process.stdout.write(describe(m))
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -23,16 +23,20 @@ export interface LocalAgentOptions {
 export interface LocalAgent {
   /** The files being followed (readable ones among those configured). */
   readonly files: readonly string[]
+  /** Configured files that are missing or not readable by this user. */
+  readonly skipped: readonly string[]
   stop(): Promise<void>
 }
 
 export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent> {
   const readable: string[] = []
+  const skipped: string[] = []
   for (const f of o.files) {
     if (await access(f, constants.R_OK).then(() => true, () => false)) readable.push(f)
+    else skipped.push(f)
   }
   const abort = new AbortController()
-  if (readable.length === 0) return { files: [], stop: async () => {} }
+  if (readable.length === 0) return { files: [], skipped, stop: async () => {} }
   const source = new FileSource(FileSourceConfig.parse({ include: readable, from_beginning: o.fromBeginning }), new Map())
   const normalizers = new Map<string, { n: Normalizer; out: Event[] }>()
   const running = source.run(async (batch) => {
@@ -50,6 +54,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
   }, abort.signal)
   return {
     files: readable,
+    skipped,
     async stop() {
       abort.abort()
       await running.catch(() => {})

@@ -46,6 +46,8 @@ export interface RunningManager {
   readonly firstAdmin?: { name: string; password: string; generated: boolean }
   readonly enrollmentSecretPath: string
   readonly localFiles: readonly string[]
+  /** Local agent files that are missing or unreadable. */
+  readonly localSkipped: readonly string[]
   readonly store: EmbeddedStore
   close(): Promise<void>
 }
@@ -187,6 +189,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       ...(firstAdmin ? { firstAdmin } : {}),
       enrollmentSecretPath,
       localFiles: local?.files ?? [],
+      localSkipped: local?.skipped ?? [],
       store,
       close() {
         closed ??= (async () => {
