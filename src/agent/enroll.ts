@@ -56,7 +56,7 @@ export async function fetchManagerCa(manager: URL, timeoutMs = 10_000): Promise<
   }
   const root = certs[certs.length - 1]
   if (certs.length < 2 || !root.ca || !root.verify(root.publicKey)) {
-    throw new EnrollError(`${manager.host} did not send its CA certificate in its chain (the manager must serve its certificate followed by its CA)`)
+    throw new EnrollError(`${manager.host} did not send its CA certificate in its chain (the manager must serve its certificate followed by its CA; otherwise give the CA with --ca-file)`)
   }
   for (let i = 0; i + 1 < certs.length; i++) {
     if (!certs[i].verify(certs[i + 1].publicKey)) throw new EnrollError(`${manager.host}: certificate ${i} of the chain is not signed by the next one`)

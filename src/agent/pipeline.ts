@@ -12,7 +12,7 @@ import type { Event } from '../event/index.js'
 import { Normalizer, type ParseError } from '../normalize/index.js'
 import type { Json, SourceBatch, SourceNotice } from '../sources/types.js'
 import type { Spool } from './spool.js'
-import type { RawAuditLog } from './raw-log.js'
+import type { RotatingLog } from './rotating-log.js'
 
 export interface PipelineOptions {
   spool: Spool
@@ -21,7 +21,7 @@ export interface PipelineOptions {
   /** Fields added to every event (host.*); refreshed by the caller. */
   hostFields?: () => Event['fields']
   holdMs?: number
-  rawLog?: RawAuditLog
+  rawLog?: RotatingLog
   /** Sources whose audit records go to the raw log (those that read the kernel, not audit.log). */
   rawLogSources?: ReadonlySet<string>
   onParseError?: (e: ParseError) => void

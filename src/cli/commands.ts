@@ -14,5 +14,7 @@ import { register as up } from './up.js'
 import { register as manager } from './manager.js'
 import { register as query } from './query.js'
 import { register as user } from './user.js'
+import { register as agent } from './agent.js'
+import { register as enroll } from './enroll.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest, up, manager, query, user]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest, up, manager, query, user, agent, enroll]

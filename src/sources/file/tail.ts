@@ -126,7 +126,7 @@ export class FileTail {
     if (atPath && (!cur || atPath.dev !== cur.dev || atPath.ino !== cur.ino)) {
       const opened = await this.#open(this.path, this.#firstRun && !this.#opts.fromBeginning)
       if (opened) {
-        if (cur) this.#draining.push(cur)
+        if (cur) this.#draining.push(cur, ...(await this.#openSkipped(cur)))
         this.#current = opened
       }
     }
@@ -148,15 +148,47 @@ export class FileTail {
     this.#current = undefined
   }
 
-  /** Reopens the generations of a saved position: at the path, or renamed next to it (`name.1`, `name-2024...`). */
-  async #resume(pos: TailPosition, out: PollResult): Promise<void> {
+  /** Rotated generations next to the path (`name.1`, `name-20240101`...), oldest first. */
+  async #rotatedSiblings(): Promise<string[]> {
     const dir = dirname(this.path)
     const base = basename(this.path)
     const names = await readdir(dir).then(
-      (all) => all.filter((n) => n.startsWith(base) && n !== base && !n.endsWith('.gz')),
-      () => [],
+      (all) => all.filter((n) => n.startsWith(base) && n !== base && !n.endsWith('.gz') && !n.endsWith('.xz') && !n.endsWith('.zst')),
+      () => [] as string[],
     )
-    const candidates = [this.path, ...names.map((n) => join(dir, n))]
+    const suffix = (n: string): string => n.slice(base.length)
+    // `.1` is the newest of numbered rotations; dated ones (`-20240101`) sort oldest first by name.
+    if (names.every((n) => /^\.\d+$/.test(suffix(n)))) names.sort((a, b) => Number(suffix(b).slice(1)) - Number(suffix(a).slice(1)))
+    else names.sort()
+    return names.map((n) => join(dir, n))
+  }
+
+  /**
+   * Generations rotated after `f` that it never saw at the path (several rotations between two polls,
+   * or while the agent was down): opened from their start, oldest first, to be read after `f`.
+   */
+  async #openSkipped(f: OpenFile): Promise<OpenFile[]> {
+    const siblings = await this.#rotatedSiblings()
+    const known = new Set([...this.#draining, ...(this.#current ? [this.#current] : []), f].map((o) => `${o.dev}:${o.ino}`))
+    let seen = false
+    const out: OpenFile[] = []
+    for (const p of siblings) {
+      const st = await statOrUndefined(p)
+      if (!st) continue
+      if (st.dev === f.dev && st.ino === f.ino) {
+        seen = true
+        continue
+      }
+      if (!seen || known.has(`${st.dev}:${st.ino}`)) continue
+      const o = await this.#open(p, false)
+      if (o) out.push(o)
+    }
+    return out
+  }
+
+  /** Reopens the generations of a saved position: at the path, or renamed next to it (`name.1`, `name-2024...`). */
+  async #resume(pos: TailPosition, out: PollResult): Promise<void> {
+    const candidates = [this.path, ...(await this.#rotatedSiblings())]
     for (const ref of pos.files) {
       let found: OpenFile | undefined
       let foundAtPath = false
@@ -189,6 +221,9 @@ export class FileTail {
         this.#draining.push(found)
       }
     }
+    // The newest saved generation was rotated away while we were down: so may have been newer ones.
+    const last = this.#draining[this.#draining.length - 1]
+    if (last) this.#draining.push(...(await this.#openSkipped(last)))
   }
 
   async #open(path: string, atEnd: boolean): Promise<OpenFile | undefined> {

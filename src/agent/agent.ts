@@ -1,0 +1,171 @@
+/**
+ * `armorwatch agent`: wires the configured sources, the pipeline, the spool, the shipper and the
+ * command long poll, and runs them until the signal aborts (SIGTERM) or, in audisp mode, stdin ends.
+ * A source that fails is logged, reported to the manager as an agent event, and restarted.
+ */
+import { join } from 'node:path'
+import pino, { type Logger } from 'pino'
+import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
+import { AudispSource } from '../sources/audisp.js'
+import { FileSource } from '../sources/file/index.js'
+import { JournaldSource, type JournaldPosition } from '../sources/journald.js'
+import { KmsgSource, type KmsgPosition } from '../sources/kmsg.js'
+import { sleep, type Source } from '../sources/types.js'
+import type { Event } from '../event/index.js'
+import { ManagerClient, HttpError } from './client.js'
+import { identityPath, type AgentConfig } from './config.js'
+import { loadIdentity } from './enroll.js'
+import { hostFields } from './host.js'
+import { Pipeline } from './pipeline.js'
+import { Routes, verifyReply, type AgentCommand } from './protocol.js'
+import { RotatingLog } from './rotating-log.js'
+import { Shipper } from './shipper.js'
+import { Spool } from './spool.js'
+
+export interface RunAgentOptions {
+  /** Read audit records on stdin as an auditd plugin. */
+  audisp?: boolean
+  stdin?: NodeJS.ReadableStream
+  log?: Logger
+  /** Active response hooks in here later; for now commands are logged. */
+  onCommand?: (cmd: AgentCommand) => Promise<void> | void
+}
+
+function buildSources(cfg: AgentConfig, positions: ReadonlyMap<string, unknown>, o: RunAgentOptions): Source[] {
+  const s = cfg.sources
+  const out: Source[] = []
+  if (s.file) out.push(new FileSource(s.file, positions as ReadonlyMap<string, never>))
+  if (s.journald) out.push(new JournaldSource(s.journald, positions.get('journald') as JournaldPosition | undefined))
+  if (s.kmsg) out.push(new KmsgSource(s.kmsg, positions.get('kmsg') as KmsgPosition | undefined))
+  if (o.audisp) out.push(new AudispSource(o.stdin ?? process.stdin))
+  return out
+}
+
+export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgentOptions = {}): Promise<void> {
+  const log = o.log ?? pino({ name: 'armorwatch-agent' }, pino.destination(2))
+  const identity = await loadIdentity(identityPath(cfg))
+  let fullSince = 0
+  const spool = await Spool.open(join(cfg.data_dir, 'spool'), {
+    maxBytes: cfg.spool.max_bytes,
+    segmentBytes: cfg.spool.segment_bytes,
+    onFull: (full) => {
+      if (full) {
+        fullSince = Date.now()
+        log.warn({ max_bytes: cfg.spool.max_bytes }, 'The spool is full; sources are paused until the manager acknowledges events.')
+      } else {
+        const secs = Math.round((Date.now() - fullSince) / 1000)
+        log.info({ paused_s: secs }, 'The spool has room again; sources resume.')
+        void pipeline
+          .appendEvents([notice('spool_full', `The agent spool was full for ${secs} s (max ${cfg.spool.max_bytes} bytes); sources were paused and nothing was dropped.`)])
+          .catch(() => {})
+      }
+    },
+  })
+  if (spool.recovery.message) log.warn({ dropped_bytes: spool.recovery.droppedBytes }, `Spool recovery: ${spool.recovery.message}.`)
+  let host = await hostFields()
+  const quarantine = new RotatingLog({ path: join(cfg.data_dir, 'parse-errors.log'), maxBytes: 4 * 1024 * 1024, keep: 2 })
+  const rawLog = cfg.raw_audit_log ? new RotatingLog(cfg.raw_audit_log) : undefined
+  const pipeline = new Pipeline({
+    spool,
+    agentName: cfg.name,
+    hostFields: () => host,
+    rawLog,
+    rawLogSources: new Set(['kmsg', 'audisp', 'journald']),
+    onParseError: (e) => void quarantine.write([`${e.location}:${e.line}:${e.column}: ${e.message}\t${e.raw}`]).catch(() => {}),
+    onNotice: (key, n) => log.warn({ source: key, kind: n.kind }, n.message),
+  })
+  const client = new ManagerClient(identity)
+  const shipper = new Shipper(spool, client, {
+    batchEvents: cfg.shipper.batch_events,
+    maxBackoffMs: cfg.shipper.max_backoff_ms,
+    keepaliveMs: cfg.shipper.keepalive_ms,
+    log: (level, msg, data) => log[level](data ?? {}, msg),
+  })
+  log.info({ agent_id: identity.agent_id, manager: identity.manager, spooled: spool.lastSeq - spool.acked }, 'Agent started.')
+
+  const stopSources = new AbortController()
+  const onStop = (): void => stopSources.abort()
+  signal.addEventListener('abort', onStop, { once: true })
+  const stopShipping = new AbortController()
+  const hostTimer = setInterval(() => void hostFields().then((h) => (host = h)), 60_000)
+  const statusTimer = setInterval(
+    () => log.info({ ...pipeline.stats, shipped: shipper.stats, spool: { last_seq: spool.lastSeq, acked: spool.acked, bytes: spool.bytes } }, 'Status.'),
+    cfg.status_interval_ms,
+  )
+  const aaState = cfg.sources.apparmor_state
+    ? new AppArmorStatePoller({
+        interval_ms: cfg.sources.apparmor_state.interval_ms,
+        emit: (e) => void pipeline.appendEvents([e]).catch((err: Error) => log.error({ err }, 'Could not spool an AppArmor state event.')),
+      })
+    : undefined
+  await aaState?.start()
+
+  const shipping = shipper.run(stopShipping.signal)
+  const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
+  const sources = buildSources(cfg, spool.positions(), o).map((src) => runSource(src, pipeline, stopSources.signal, log, src instanceof AudispSource))
+  try {
+    await Promise.all(sources)
+  } finally {
+    signal.removeEventListener('abort', onStop)
+    clearInterval(hostTimer)
+    clearInterval(statusTimer)
+    await aaState?.stop()
+    await pipeline.close()
+    stopShipping.abort()
+    await Promise.all([shipping, polling])
+    client.close()
+    await spool.close()
+    await quarantine.close()
+    await rawLog?.close()
+    log.info({ ...pipeline.stats, unshipped: spool.lastSeq - spool.acked }, 'Agent stopped.')
+  }
+}
+
+function notice(kind: string, message: string): Event {
+  return { seq: 0, time: new Date().toISOString(), agent: '', source: 'agent', location: 'armorwatch-agent', kind: 'agent', raw: message, fields: { 'agent.notice': kind } }
+}
+
+/** Runs one source for ever, restarting it after a failure; `once`: stop when it ends (stdin closed). */
+async function runSource(src: Source, pipeline: Pipeline, signal: AbortSignal, log: Logger, once: boolean): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      await src.run(pipeline.emit, signal)
+      if (once) return
+    } catch (err) {
+      if (signal.aborted) return
+      log.error({ source: src.key, err: (err as Error).message }, 'A source failed; restarting it in 5 s.')
+      await pipeline.appendEvents([notice('source_failed', `Source ${src.key} failed: ${(err as Error).message}`)]).catch(() => {})
+    }
+    await sleep(5000, signal)
+  }
+}
+
+/** The command long poll; only replies signed with this agent's key are acted on. */
+async function pollCommands(
+  client: ManagerClient,
+  key: string,
+  signal: AbortSignal,
+  log: Logger,
+  onCommand: RunAgentOptions['onCommand'],
+): Promise<void> {
+  let failures = 0
+  while (!signal.aborted) {
+    try {
+      const r = await client.call('GET', `${Routes.commands}?wait=30`, { signal, timeoutMs: 45_000 })
+      failures = 0
+      if (!verifyReply(key, r.body, r.headers['x-aw-signature'] as string | undefined)) {
+        log.error('A command reply without a valid signature was ignored.')
+        continue
+      }
+      for (const cmd of (JSON.parse(r.body) as { commands: AgentCommand[] }).commands) {
+        log.info({ id: cmd.id, type: cmd.type }, 'Command received.')
+        await onCommand?.(cmd)
+      }
+    } catch (err) {
+      if (signal.aborted) return
+      failures++
+      if (!(err instanceof HttpError) || failures === 1) log.debug({ err: (err as Error).message }, 'Command poll failed.')
+      await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)) * Math.random() + 100, signal)
+    }
+  }
+}
