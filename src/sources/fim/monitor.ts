@@ -177,6 +177,7 @@ export class FimMonitor {
 
   async #check(dir: CompiledDirectory, path: string): Promise<void> {
     const who = dir.whodata && this.#auditWatched.includes(dir.path) ? await this.#o.whodata?.attribute(path) : undefined
+    if (this.#stopped) return // stopped while waiting for who-data: the baseline may be closed
     await this.#serial(() => this.#engine.check(path, who ? 'whodata' : 'realtime', who))
   }
 
