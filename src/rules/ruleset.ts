@@ -20,6 +20,7 @@ import { newLogEvent, type LogEvent } from './log-event.js'
 import { preDecode } from './predecoder.js'
 import type { LoadProblem } from './problems.js'
 import { nativeDecode, NATIVE_DECODER_NAMES } from './decoders/native.js'
+import { parseLines } from '../normalize/index.js'
 
 export interface RulesetOptions {
   /** A folder with `decoders/`, `rules/`, `lists/` used instead of the built-in ruleset. */
@@ -124,8 +125,19 @@ export class Ruleset {
     return this.process(event).alert
   }
 
-  /** Decodes and evaluates one raw log line as Wazuh would receive it. */
+  /**
+   * Decodes and evaluates one raw log line as Wazuh would receive it. With the built-in decoders
+   * on, a line the parsers recognise (an AppArmor or audit record in any envelope) goes through
+   * them first, as in `analyze`; other lines go to the pre-decoder and XML decoders.
+   */
   analyzeLine(line: string, opts: { location?: string; time?: number; agent?: LogEvent['agent'] } = {}): Outcome {
+    if (this.native) {
+      const parsed = parseLines(line, { location: opts.location ?? 'stdin' }).events[0]
+      if (parsed !== undefined && parsed.kind !== 'syslog') {
+        const event = { ...parsed, ...(opts.agent !== undefined ? { agent: opts.agent.id } : {}), ...(opts.time !== undefined ? { time: new Date(opts.time).toISOString() } : {}) }
+        return this.process(event)
+      }
+    }
     const ev = newLogEvent({ fullLog: line, location: opts.location ?? 'stdin', ...(opts.time !== undefined ? { time: opts.time } : {}), ...(opts.agent !== undefined ? { agent: opts.agent } : {}) })
     preDecode(ev)
     this.decoders.decode(ev)
