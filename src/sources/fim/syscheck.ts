@@ -91,7 +91,10 @@ export function parseSyscheck(xml: string): SyscheckResult {
       const attrs = node[':@'] ?? {}
       switch (name) {
         case 'directories':
-          for (const path of value.split(',').map((p) => p.trim()).filter(Boolean)) config.directories.push(directoryFrom(path, attrs, warnings))
+          for (const path of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+            if (/[*?]/.test(path)) warnings.push(`${path}: wildcards in <directories> are not supported, ignored`)
+            else config.directories.push(directoryFrom(path, attrs, warnings))
+          }
           break
         case 'ignore':
         case 'nodiff': {

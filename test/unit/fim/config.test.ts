@@ -28,8 +28,13 @@ test('<syscheck> attributes, ignore/nodiff types, units and warnings', () => {
       <nodiff type="sregex">.key$|^/etc/ssl/private</nodiff>
       <diff><file_size><enabled>yes</enabled><limit>5KB</limit></file_size><disk_quota><limit>1MB</limit></disk_quota></diff>
       <scan_day>monday</scan_day>
+      <directories>/home/*/.ssh</directories>
     </syscheck></ossec_config>`)
-  assert.deepEqual(warnings, ['/etc/c/: attribute bogus not supported, ignored', '<scan_day>: not supported by armorwatch, ignored'])
+  assert.deepEqual(warnings, [
+    '/etc/c/: attribute bogus not supported, ignored',
+    '<scan_day>: not supported by armorwatch, ignored',
+    '/home/*/.ssh: wildcards in <directories> are not supported, ignored',
+  ])
   const cfg = compileFimConfig(config)
   assert.equal(cfg.frequency_secs, 3600)
   assert.equal(cfg.scan_on_start, false)
