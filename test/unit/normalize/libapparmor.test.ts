@@ -82,7 +82,7 @@ test('differential: libapparmor parse_record() and armorwatch agree on every lin
   const mismatches: string[] = []
   for (const name of readdirSync(dir).filter((f) => !f.endsWith('.golden.ndjson') && f !== 'README.md' && f !== 'real-capture.log')) {
     const lines = readFileSync(new URL(name, dir), 'utf8').split('\n').filter(Boolean)
-    const results = execFileSync(harness, { input: lines.join('\n') + '\n', encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string | number>)
+    const results: Record<string, string | number>[] = execFileSync(harness, { input: lines.join('\n') + '\n', encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l) as Record<string, string | number>)
     assert.equal(results.length, lines.length)
     lines.forEach((line, i) => {
       const aa = results[i]
