@@ -3,7 +3,8 @@
  * files/s next to AIDE's `aide --init` with the equivalent rule (perm, inode, links, owner, group,
  * size, mtime, md5, sha1, sha256) on the same tree in the same run; then realtime detection latency
  * (file written → event emitted) over real inotify, p50/p99, with the default configuration
- * (100 ms coalescing; back-to-back writes also pass the bulk-change gate).
+ * (100 ms coalescing; back-to-back writes also pass the bulk-change gate), and the p50 of isolated
+ * writes (2.1 s apart).
  *
  * `npm run bench -- fim [--tree DIR] [--samples N]`; `--smoke` uses a small generated tree.
  */
@@ -66,8 +67,13 @@ function aideInit(): { files: number; ms: number } | undefined {
   return { files, ms }
 }
 
-async function realtimeLatency(): Promise<number[]> {
-  const dir = join(work, 'rt')
+/**
+ * Write → event latencies over `n` writes: back to back (each write right after the previous event:
+ * a burst, so the bulk gate holds each event for bulk_quiet_ms), or `spacedMs` apart (isolated
+ * changes, which go out after realtime_delay_ms only).
+ */
+async function realtimeLatency(n: number, spacedMs = 0): Promise<number[]> {
+  const dir = join(work, `rt-${spacedMs}`)
   mkdirSync(dir)
   const seen = new Map<string, number>()
   let waiting: ((path: string) => void) | undefined
@@ -84,7 +90,8 @@ async function realtimeLatency(): Promise<number[]> {
   })
   await m.start()
   const lat: number[] = []
-  for (let i = 0; i < samples; i++) {
+  for (let i = 0; i < n; i++) {
+    if (spacedMs) await new Promise((r) => setTimeout(r, spacedMs))
     const p = join(dir, `profile.${i % 20}`)
     const got = new Promise<void>((resolve) => (waiting = (q) => q === p && resolve()))
     const t0 = performance.now()
@@ -102,7 +109,8 @@ const pct = (xs: number[], q: number): number => xs[Math.min(xs.length - 1, Math
 execFileSync('sh', ['-c', `find '${tree}' -xdev -type f -print0 | xargs -0 cat > /dev/null 2>&1 || true`])
 const ours = await ourScan()
 const aide = aideInit()
-const lat = await realtimeLatency()
+const lat = await realtimeLatency(samples)
+const isolated = await realtimeLatency(smoke ? 3 : 10, 2100) // > bulk_window_ms (2000)
 rmSync(work, { recursive: true, force: true })
 
 const oursRate = ours.files / (ours.ms / 1000)
@@ -116,6 +124,7 @@ report(
     realtime_p50_ms: Number(pct(lat, 0.5).toFixed(1)),
     realtime_p99_ms: Number(pct(lat, 0.99).toFixed(1)),
     realtime_samples: lat.length,
+    realtime_isolated_p50_ms: Number(pct(isolated, 0.5).toFixed(1)),
   },
   aide ? { aide_files_per_s: Math.round(aideRate), aide_workers: cpus().length } : { aide_files_per_s: 'not installed' },
   aide ? oursRate / aideRate : 0,
