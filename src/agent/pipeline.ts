@@ -56,12 +56,13 @@ export class Pipeline {
   readonly emit = async (batch: SourceBatch): Promise<void> => {
     const st = this.#state(batch)
     const run = st.chain.then(async () => {
-      for (const l of batch.lines) st.normalizer.push(l.line)
-      this.stats.lines += batch.lines.length
+      // Notices first: they say what happened before these lines (truncation, lost messages).
       for (const n of batch.notices ?? []) {
         this.#o.onNotice?.(batch.key, n)
         st.pending.push(this.notice(n, batch.key))
       }
+      for (const l of batch.lines) st.normalizer.push(l.line)
+      this.stats.lines += batch.lines.length
       st.position = batch.position
       if (st.normalizer.inFlight > 0) {
         st.timer ??= setTimeout(() => void this.#flushHeld(batch.key), this.#o.holdMs ?? 2000)
