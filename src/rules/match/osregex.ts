@@ -3,12 +3,11 @@
  * \p \.` classes with `+`/`*` only after a class, `( )` captures, `^`/`$`, and `|` separating whole
  * alternatives that are tried in order (the first one that matches anywhere wins).
  *
- * Each alternative is translated to an RE2 program (re2js), which runs in time linear in the input.
- * Wazuh's matcher advances to the next token as soon as it matches (a lazy walk with a few saved
- * retry points), so quantifiers are translated lazy, except a trailing one, which Wazuh runs to the
- * end of the class (greedy). Alternatives that are plain text run as substring tests.
+ * Implemented natively and in linear time: an alternative that is plain text runs as a substring
+ * test; any other runs on a Pike VM over its tokens (osregex-vm.ts), after a prefilter on the
+ * longest literal it requires.
  */
-import { RE2JS } from 're2js'
+import { OsRegexVm, type Token } from './osregex-vm.js'
 
 export class PatternError extends Error {
   constructor(message: string) {
@@ -23,35 +22,32 @@ export interface RegexMatch {
   readonly captures: readonly string[]
 }
 
-const CLASSES: Record<string, string> = {
-  w: '[A-Za-z0-9@_\\-]',
-  W: '[^A-Za-z0-9@_\\-]',
-  d: '[0-9]',
-  D: '[^0-9]',
-  s: ' ',
-  S: '[^ ]',
-  p: '[()*+,\\-.:;<=>?\\[\\]!"\'#$%&|{}]',
-  t: '\\t',
-  '.': '(?s:.)',
-}
-const LITERAL_ESCAPES = new Set(['$', '(', ')', '\\', '|', '<', '>', '^', '*', '+', '[', ']', '{', '}', '?', '/', '-', ':', ' '])
+const isDigit = (c: number) => c >= 48 && c <= 57
+const isAlpha = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+const isWord = (c: number) => isAlpha(c) || isDigit(c) || c === 45 /* - */ || c === 64 /* @ */ || c === 95 /* _ */
+const PUNCT = new Set([...'()*+,-.:;<=>?[]!"\'#$%&|{}'].map((ch) => ch.charCodeAt(0)))
 
-function quote(ch: string): string {
-  return /[\\^$.|?*+()[\]{}]/.test(ch) ? '\\' + ch : ch
+const CLASSES: Record<string, (c: number) => boolean> = {
+  w: isWord,
+  W: (c) => !isWord(c),
+  d: isDigit,
+  D: (c) => !isDigit(c),
+  s: (c) => c === 32,
+  S: (c) => c !== 32,
+  p: (c) => PUNCT.has(c),
+  t: (c) => c === 9,
+  '.': () => true,
 }
 
-interface Compiled {
+interface Alternative {
   /** The alternative as plain lower-case text, when it has no class, quantifier or group. */
   readonly literal?: { text: string; start: boolean; end: boolean }
-  readonly re?: RE2JS
-  /**
-   * The longest run of literal characters (lower case) the alternative requires: an input
-   * without it cannot match, which a substring test tells far cheaper than the regex engine.
-   */
+  readonly vm?: OsRegexVm
+  /** The longest run of literal text (lower case) the alternative requires, for prefiltering. */
   readonly required?: string
 }
 
-function translate(alt: string): { source: string; literal: string | null; required: string; start: boolean; end: boolean } {
+function compileAlternative(alt: string): Alternative {
   let body = alt
   const start = body.startsWith('^')
   if (start) body = body.slice(1)
@@ -60,9 +56,13 @@ function translate(alt: string): { source: string; literal: string | null; requi
     end = true
     body = body.slice(0, -1)
   }
-  // Tokens: class (with optional quantifier), literal char, group open/close.
-  type Tok = { kind: 'class' | 'lit' | 'open' | 'close'; text: string; quant?: string }
-  const toks: Tok[] = []
+  const toks: Token[] = []
+  const lit = (ch: string) => {
+    const lower = ch.toLowerCase()
+    const upper = ch.toUpperCase()
+    toks.push({ kind: 'char', lower: lower.length === 1 ? lower.charCodeAt(0) : ch.charCodeAt(0), upper: upper.length === 1 ? upper.charCodeAt(0) : ch.charCodeAt(0) })
+  }
+  let group = 0
   let depth = 0
   for (let i = 0; i < body.length; i++) {
     const ch = body[i] as string
@@ -70,92 +70,75 @@ function translate(alt: string): { source: string; literal: string | null; requi
       const next = body[i + 1]
       if (next === undefined) throw new PatternError(`trailing backslash in "${alt}"`)
       i++
-      const cls = CLASSES[next]
-      if (cls !== undefined) {
+      const test = CLASSES[next]
+      if (test !== undefined) {
         const q = body[i + 1]
-        if (q === '+' || q === '*') {
-          i++
-          toks.push({ kind: 'class', text: cls, quant: q })
-        } else toks.push({ kind: 'class', text: cls })
-      } else if (LITERAL_ESCAPES.has(next) || !/[A-Za-z0-9]/.test(next)) {
-        toks.push({ kind: 'lit', text: next })
-      } else throw new PatternError(`invalid escape "\\${next}" in "${alt}"`)
+        const quant = q === '+' || q === '*' ? q : ''
+        if (quant !== '') i++
+        toks.push({ kind: 'class', test, quant, greedy: false })
+      } else if (/[A-Za-z0-9]/.test(next)) throw new PatternError(`invalid escape "\\${next}" in "${alt}"`)
+      else lit(next)
     } else if (ch === '(') {
       depth++
-      toks.push({ kind: 'open', text: '(' })
+      toks.push({ kind: 'open', group: group++ })
     } else if (ch === ')') {
       if (depth === 0) throw new PatternError(`unbalanced ")" in "${alt}"`)
       depth--
-      toks.push({ kind: 'close', text: ')' })
-    } else toks.push({ kind: 'lit', text: ch })
+      // Close the innermost open group.
+      let open = -1
+      let balance = 0
+      for (let j = toks.length - 1; j >= 0; j--) {
+        const t = toks[j] as Token
+        if (t.kind === 'close') balance++
+        else if (t.kind === 'open' && balance-- === 0) {
+          open = t.group
+          break
+        }
+      }
+      toks.push({ kind: 'close', group: open })
+    } else lit(ch)
   }
   if (depth !== 0) throw new PatternError(`unbalanced "(" in "${alt}"`)
-  const plain = toks.every((t) => t.kind === 'lit')
-  // Every literal token is mandatory (OS_Regex has no optional literals), group marks aside.
+  // A quantifier followed only by group ends runs to the end of its class (greedy).
+  for (let j = toks.length - 1; j >= 0; j--) {
+    const t = toks[j] as Token
+    if (t.kind === 'close') continue
+    if (t.kind === 'class' && t.quant !== '') toks[j] = { ...t, greedy: true }
+    break
+  }
+  const chars = (ts: readonly Token[]) => ts.map((t) => (t.kind === 'char' ? String.fromCharCode(t.lower) : '')).join('')
+  if (toks.every((t) => t.kind === 'char')) return { literal: { text: chars(toks), start, end } }
+  // Every literal character is mandatory (OS_Regex has no optional literals); group marks aside.
   let required = ''
-  let run = ''
-  for (const t of toks) {
-    if (t.kind === 'lit') run += t.text
-    else if (t.kind === 'class') {
-      if (run.length > required.length) required = run
-      run = ''
+  let run: Token[] = []
+  for (const t of [...toks, null]) {
+    if (t !== null && t.kind === 'char') run.push(t)
+    else if (t === null || t.kind === 'class') {
+      if (run.length > required.length) required = chars(run)
+      run = []
     }
   }
-  if (run.length > required.length) required = run
-  let source = ''
-  toks.forEach((t, idx) => {
-    if (t.kind === 'lit') source += quote(t.text)
-    else if (t.kind === 'open') source += '('
-    else if (t.kind === 'close') source += ')'
-    else {
-      source += t.text
-      if (t.quant !== undefined) {
-        const trailing = toks.slice(idx + 1).every((n) => n.kind === 'close')
-        source += t.quant + (trailing ? '' : '?')
-      }
-    }
-  })
-  return {
-    source: (start ? '^' : '') + source + (end ? '$' : ''),
-    literal: plain ? toks.map((t) => t.text).join('').toLowerCase() : null,
-    required: required.toLowerCase(),
-    start,
-    end,
-  }
+  const vm = new OsRegexVm(toks, start, end)
+  return required.length >= 2 ? { vm, required } : { vm }
 }
 
 export class OsRegex {
-  private readonly alternatives: readonly Compiled[]
+  private readonly alternatives: readonly Alternative[]
   /** Number of capture groups of the first alternative (decoders map them through `<order>`). */
   readonly groups: number
 
   constructor(readonly source: string) {
-    const parts = splitAlternatives(source)
-    let groups = 0
-    this.alternatives = parts.map((alt, i) => {
-      const t = translate(alt)
-      if (t.literal !== null) {
-        return { literal: { text: t.literal, start: t.start, end: t.end } }
-      }
-      let re: RE2JS
-      try {
-        re = RE2JS.compile(t.source, RE2JS.CASE_INSENSITIVE)
-      } catch (e) {
-        throw new PatternError(`cannot compile "${alt}": ${(e as Error).message}`)
-      }
-      if (i === 0) groups = re.groupCount()
-      return t.required.length >= 2 ? { re, required: t.required } : { re }
-    })
-    this.groups = groups
+    this.alternatives = splitAlternatives(source).map(compileAlternative)
+    this.groups = this.alternatives[0]?.vm?.groupCount ?? 0
   }
 
   test(input: string, lower?: string): boolean {
     for (const a of this.alternatives) {
       if (a.literal !== undefined) {
         if (literalIndex(a.literal, lower ?? (lower = input.toLowerCase())) >= 0) return true
-      } else if (a.re !== undefined) {
+      } else if (a.vm !== undefined) {
         if (a.required !== undefined && !(lower ?? (lower = input.toLowerCase())).includes(a.required)) continue
-        if (a.re.test(input)) return true
+        if (a.vm.test(input)) return true
       }
     }
     return false
@@ -168,13 +151,19 @@ export class OsRegex {
       if (a.literal !== undefined) {
         const at = literalIndex(a.literal, lower ?? (lower = input.toLowerCase()))
         if (at >= 0) return { end: at + a.literal.text.length, captures: [] }
-      } else if (a.re !== undefined) {
+      } else if (a.vm !== undefined) {
         if (a.required !== undefined && !(lower ?? (lower = input.toLowerCase())).includes(a.required)) continue
-        const m = a.re.matcher(input)
-        if (m.find()) {
+        // Most decoder prematches fail: reject with the allocation-free automaton first.
+        if (!a.vm.test(input)) continue
+        const m = a.vm.exec(input, true)
+        if (m !== null) {
           const captures: string[] = []
-          for (let g = 1; g <= m.groupCount(); g++) captures.push(m.group(g) ?? '')
-          return { end: m.end(), captures }
+          for (let g = 0; g < a.vm.groupCount; g++) {
+            const s = m.caps[2 * g] as number
+            const e = m.caps[2 * g + 1] as number
+            captures.push(s >= 0 && e >= s ? input.slice(s, e) : '')
+          }
+          return { end: m.end, captures }
         }
       }
     }

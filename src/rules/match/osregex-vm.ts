@@ -1,0 +1,184 @@
+/**
+ * A linear-time matcher for one OS_Regex alternative: a Pike VM (Thompson NFA simulation with
+ * captures) over the token sequence, no backtracking. Every step visits each NFA state at most once,
+ * so matching costs O(input length x pattern length) whatever the input.
+ *
+ * Quantified classes are lazy (the next token is preferred as soon as it can match, like Wazuh's
+ * matcher) except a trailing one, which runs to the end of its class; matches are leftmost-first.
+ */
+
+export type Token =
+  | { readonly kind: 'char'; readonly lower: number; readonly upper: number }
+  | { readonly kind: 'class'; readonly test: (c: number) => boolean; readonly quant: '' | '+' | '*'; readonly greedy: boolean }
+  | { readonly kind: 'open' | 'close'; readonly group: number }
+
+export interface VmMatch {
+  readonly end: number
+  /** Start/end offsets per group, -1 when unset. */
+  readonly caps: Int32Array
+}
+
+interface Thread {
+  readonly state: number
+  readonly caps: Int32Array | null
+}
+
+/**
+ * States: 2*i is "at token i", 2*i+1 is "token i (a `+`) matched at least once"; 2*k is the match.
+ */
+export class OsRegexVm {
+  private readonly k: number
+  private readonly groups: number
+  // Per-step dedup of states (generation stamps, so nothing is cleared between steps).
+  private readonly seen: Int32Array
+  private gen = 0
+
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly anchoredStart: boolean,
+    private readonly anchoredEnd: boolean,
+  ) {
+    this.k = tokens.length
+    this.groups = tokens.reduce((n, t) => (t.kind === 'open' ? n + 1 : n), 0)
+    this.seen = new Int32Array(2 * this.k + 2)
+  }
+
+  get groupCount(): number {
+    return this.groups
+  }
+
+  /**
+   * Whether `input` matches anywhere: the same automaton without captures or priorities, on
+   * preallocated state arrays (no allocation per character).
+   */
+  test(input: string): boolean {
+    const n = input.length
+    const size = 2 * this.k + 2
+    const cur = this.bufA ?? (this.bufA = new Int32Array(size))
+    const succ = this.bufB ?? (this.bufB = new Int32Array(size))
+    let succLen = 0
+    for (let p = 0; p <= n; p++) {
+      this.gen++
+      // Expand the states reached by the previous character, then (unanchored) a new start.
+      let curLen = 0
+      for (let j = 0; j < succLen; j++) curLen = this.close(cur, curLen, succ[j] as number)
+      if (!this.anchoredStart || p === 0) curLen = this.close(cur, curLen, 0)
+      if (curLen === 0) return false
+      const c = p < n ? input.charCodeAt(p) : -1
+      succLen = 0
+      for (let j = 0; j < curLen; j++) {
+        const state = cur[j] as number
+        const i = state >> 1
+        if (i >= this.k) {
+          if (!this.anchoredEnd || p === n) return true
+          continue
+        }
+        if (c < 0) continue
+        const tok = this.tokens[i] as Token
+        if (tok.kind === 'char') {
+          if (c === tok.lower || c === tok.upper) succ[succLen++] = 2 * (i + 1)
+        } else if (tok.kind === 'class' && tok.test(c)) {
+          succ[succLen++] = tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i
+        }
+      }
+    }
+    return false
+  }
+
+  private bufA: Int32Array | undefined
+  private bufB: Int32Array | undefined
+
+  /** Adds `state` and its epsilon closure to `list` (no captures); returns the new length. */
+  private close(list: Int32Array, len: number, state: number): number {
+    if (this.seen[state] === this.gen) return len
+    this.seen[state] = this.gen
+    const i = state >> 1
+    if (i >= this.k) {
+      list[len++] = 2 * this.k
+      return len
+    }
+    const tok = this.tokens[i] as Token
+    if (tok.kind === 'open' || tok.kind === 'close') return this.close(list, len, 2 * (i + 1))
+    list[len++] = state
+    if (tok.kind === 'class' && (tok.quant === '*' || (tok.quant === '+' && (state & 1) === 1))) len = this.close(list, len, 2 * (i + 1))
+    return len
+  }
+
+  /** The leftmost-first match in `input`, or null; `wantCaps` false skips capture bookkeeping. */
+  exec(input: string, wantCaps: boolean): VmMatch | null {
+    const n = input.length
+    const matchState = 2 * this.k
+    let clist: Thread[] = []
+    let nlist: Thread[] = []
+    let best: VmMatch | null = null
+    const startCaps = wantCaps ? new Int32Array(2 * this.groups).fill(-1) : null
+    for (let p = 0; p <= n; p++) {
+      this.gen++
+      // Re-mark the threads carried into this step, in priority order.
+      const carried = clist
+      clist = []
+      for (const t of carried) this.add(clist, t.state, t.caps, p)
+      if (best === null && (!this.anchoredStart || p === 0)) this.add(clist, 0, startCaps, p)
+      if (clist.length === 0) {
+        if (best !== null || this.anchoredStart) break
+        continue
+      }
+      const c = p < n ? input.charCodeAt(p) : -1
+      nlist = []
+      for (const t of clist) {
+        if (t.state === matchState) {
+          if (!this.anchoredEnd || p === n) {
+            best = { end: p, caps: t.caps ?? new Int32Array(0) }
+            break // lower-priority threads lose to this match
+          }
+          continue
+        }
+        if (c < 0) continue
+        const i = t.state >> 1
+        const tok = this.tokens[i] as Token
+        if (tok.kind === 'char') {
+          if (c === tok.lower || c === tok.upper) nlist.push({ state: 2 * (i + 1), caps: t.caps })
+        } else if (tok.kind === 'class' && tok.test(c)) {
+          nlist.push({ state: tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i, caps: t.caps })
+        }
+      }
+      clist = nlist
+    }
+    return best
+  }
+
+  /** Adds `state` and everything reachable from it without consuming, in priority order. */
+  private add(list: Thread[], state: number, caps: Int32Array | null, pos: number): void {
+    if (this.seen[state] === this.gen) return
+    this.seen[state] = this.gen
+    const i = state >> 1
+    if (i >= this.k) {
+      list.push({ state: 2 * this.k, caps })
+      return
+    }
+    const tok = this.tokens[i] as Token
+    if (tok.kind === 'open' || tok.kind === 'close') {
+      let next = caps
+      if (caps !== null) {
+        next = caps.slice()
+        next[2 * tok.group + (tok.kind === 'close' ? 1 : 0)] = pos
+      }
+      this.add(list, 2 * (i + 1), next, pos)
+      return
+    }
+    // A state that may move on without consuming: `*` always, `+` after one match.
+    const canSkip = tok.kind === 'class' && (tok.quant === '*' || (tok.quant === '+' && (state & 1) === 1))
+    if (!canSkip) {
+      list.push({ state, caps })
+      return
+    }
+    const cls = tok as { greedy: boolean }
+    if (cls.greedy) {
+      list.push({ state, caps })
+      this.add(list, 2 * (i + 1), caps, pos)
+    } else {
+      this.add(list, 2 * (i + 1), caps, pos)
+      list.push({ state, caps })
+    }
+  }
+}
