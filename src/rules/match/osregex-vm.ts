@@ -109,7 +109,6 @@ export class OsRegexVm {
     const n = input.length
     const matchState = 2 * this.k
     let clist: Thread[] = []
-    let nlist: Thread[] = []
     let best: VmMatch | null = null
     const startCaps = wantCaps ? new Int32Array(2 * this.groups).fill(-1) : null
     for (let p = 0; p <= n; p++) {
@@ -124,7 +123,7 @@ export class OsRegexVm {
         continue
       }
       const c = p < n ? input.charCodeAt(p) : -1
-      nlist = []
+      const nlist: Thread[] = []
       for (const t of clist) {
         if (t.state === matchState) {
           if (!this.anchoredEnd || p === n) {
