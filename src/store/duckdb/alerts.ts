@@ -151,7 +151,10 @@ export class DuckAlertStore implements AlertStore {
     }
     const rows = raw.map((r) => {
       const out: Record<string, unknown> = {}
-      for (const c of compiled.columns) out[c.name] = plain(r[c.alias])
+      for (const c of compiled.columns) {
+        const v = r[c.alias]
+        out[c.name] = c.role === 'time' && compiled.bucketMs ? new Date(Number(v) * compiled.bucketMs).toISOString() : plain(v)
+      }
       return out
     })
     const names = compiled.columns.map((c) => c.name)

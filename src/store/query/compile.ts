@@ -26,6 +26,8 @@ export interface CompiledQuery {
   readonly sql: string
   readonly params: readonly Param[]
   readonly columns: readonly OutputColumn[]
+  /** For a timechart: the span; the `time` column holds bucket numbers, times are number × span. */
+  readonly bucketMs?: number
   /** `| fields a, b`: the columns or document fields to keep, applied to the rows after the query. */
   readonly fields?: readonly string[]
 }
@@ -141,7 +143,7 @@ class Compiler {
     const groups: string[] = []
     const columns: OutputColumn[] = []
     if (stage.type === 'timechart') {
-      inner.push(`${this.d.timeBucket(this.p(stage.spanSeconds), 'ts')} AS "t"`)
+      inner.push(`${this.d.timeBucket(this.p(stage.spanSeconds * 1000), 'ts')} AS "t"`)
       outer.push(`"t"`)
       groups.push(`"t"`)
       columns.push({ name: 'time', alias: 't', role: 'time' })
@@ -282,7 +284,8 @@ export function compileQuery(q: Query, d: Dialect, opts: CompileOptions = {}): C
 
   if (agg) {
     const sql = `${base} ORDER BY ${order ?? agg.defaultOrder} LIMIT ${c.p(limit ?? MAX_ROWS)}`
-    return { kind: 'aggregate', sql, params: c.params, columns: agg.columns, ...(fields ? { fields } : {}) }
+    const chart = q.stages[0]?.type === 'timechart' ? { bucketMs: q.stages[0].spanSeconds * 1000 } : {}
+    return { kind: 'aggregate', sql, params: c.params, columns: agg.columns, ...chart, ...(fields ? { fields } : {}) }
   }
   const n = limit ?? Math.min(Math.max(1, opts.limit ?? 100), MAX_ROWS)
   const sql = `SELECT doc, full_log FROM alerts WHERE ${where} ORDER BY ${order ? order + ', ' : ''}ts DESC, seq DESC LIMIT ${c.p(n)}`
