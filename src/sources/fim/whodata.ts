@@ -81,17 +81,20 @@ export class WhoData {
     const cwd = str(f['audit.cwd'])
     const info = this.#info(e)
     const at = this.#o.now()
-    // PATH items: the parent directory (nametype PARENT) and the entry (CREATE, DELETE, NORMAL),
-    // possibly relative to the cwd; record every full path the syscall touched.
-    const parent = paths.map((p) => p as Record<string, FieldValue>).find((p) => p.nametype === 'PARENT')
+    // PATH items: the parent directory (nametype PARENT) and the entry (CREATE, DELETE, NORMAL).
+    // The normalizer resolves a relative entry against the cwd, which is wrong for *at() calls on
+    // another directory (dpkg, rm -r): the entry's name inside its PARENT is recorded as well.
+    const parentName = str(paths.map((p) => p as Record<string, FieldValue>).find((p) => p?.nametype === 'PARENT')?.name)
+    const record = (full: string): void => {
+      this.#byPath.delete(full) // re-inserted last: the map stays in arrival order for #expire
+      this.#byPath.set(full, { info, at })
+    }
     for (const item of paths as Record<string, FieldValue>[]) {
       const name = str(item?.name)
       if (!name || item.nametype === 'PARENT') continue
-      const parentName = str(parent?.name)
-      const full = name.startsWith('/') ? name : parentName?.startsWith('/') ? join(parentName, basename(name)) : cwd ? join(cwd, name) : undefined
-      if (!full) continue
-      this.#byPath.delete(full) // re-inserted last: the map stays in arrival order for #expire
-      this.#byPath.set(full, { info, at })
+      if (name.startsWith('/')) record(name)
+      else if (cwd) record(join(cwd, name))
+      if (parentName?.startsWith('/')) record(join(parentName, basename(name)))
     }
     this.#expire(at)
   }

@@ -89,3 +89,25 @@ test('where kernel audit is disabled, FIM says so and runs in realtime mode', as
   await until(() => c.fim().length === 1, 'the realtime event')
   assert.equal(c.fim()[0]?.fields['syscheck.mode'], 'realtime')
 })
+
+test('WhoData reads the events the audit normalizer assembles from audit.log records', async () => {
+  const { parseLines } = await import('../../../src/normalize/index.js')
+  const id = 'msg=audit(1700000000.123:4242):'
+  const log = [
+    `type=SYSCALL ${id} arch=c000003e syscall=257 success=yes exit=3 a0=4 a1=55d0 a2=241 a3=1b6 items=2 ppid=4000 pid=4242 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="dpkg" exe="/usr/bin/dpkg" key="${AUDIT_KEY}"`,
+    `type=CWD ${id} cwd="/"`,
+    `type=PATH ${id} item=0 name="/etc/apparmor.d/" inode=1234 dev=08:01 mode=040755 ouid=0 ogid=0 rdev=00:00 nametype=PARENT`,
+    `type=PATH ${id} item=1 name="usr.sbin.cupsd.dpkg-new" inode=5678 dev=08:01 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE`,
+    `type=EOE ${id}`,
+    '',
+  ].join('\n')
+  const { events, errors } = parseLines(log, { location: '/var/log/audit/audit.log' })
+  assert.deepEqual(errors, [])
+  const w = new WhoData({ waitMs: 0 })
+  for (const e of events) w.push(e)
+  // openat(fd of /etc/apparmor.d, "usr.sbin.cupsd.dpkg-new"): found through its PARENT item.
+  const who = await w.attribute('/etc/apparmor.d/usr.sbin.cupsd.dpkg-new')
+  assert.equal(who?.process?.name, '/usr/bin/dpkg')
+  assert.equal(who?.process?.id, '4242')
+  assert.equal(who?.login_user?.id, '1000')
+})
