@@ -51,8 +51,8 @@ interface Seen {
 const str = (v: FieldValue | undefined): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined
 
-/** auid/ses 4294967295 (-1) mean "never logged in". */
-const UNSET = new Set(['4294967295', '-1'])
+/** auid/ses 4294967295 (-1; `unset` once interpreted by the normalizer) mean "never logged in". */
+const UNSET = new Set(['4294967295', '-1', 'unset'])
 
 export interface WhoDataOptions {
   key?: string
