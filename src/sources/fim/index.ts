@@ -3,6 +3,8 @@ export { compileFimConfig, loadFimYaml, FimConfigError, FimConfigSchema, APPARMO
 export type { FimConfig, FimConfigInput, CompiledDirectory, Checks } from './config.js'
 export { parseSyscheck, parseDataUnit } from './syscheck.js'
 export { Baseline } from './baseline.js'
+export { IdNames } from './entry.js'
+export type { FileEntry } from './entry.js'
 export { FimEngine } from './engine.js'
 export type { ScanStats } from './engine.js'
 export { FimMonitor, fimNotice } from './monitor.js'
