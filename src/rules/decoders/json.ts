@@ -15,7 +15,14 @@ export function decodeJson(ev: LogEvent, text: string, nulls: NullPolicy = 'stri
   try {
     value = JSON.parse(text)
   } catch {
-    return false
+    // cJSON reads the first value and ignores what follows (log lines holding two objects).
+    const end = firstObjectEnd(text)
+    if (end < 0) return false
+    try {
+      value = JSON.parse(text.slice(0, end))
+    } catch {
+      return false
+    }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
   flatten(ev, '', value as Record<string, unknown>, nulls)
@@ -37,4 +44,20 @@ function flatten(ev: LogEvent, prefix: string, obj: Record<string, unknown>, nul
     }
     ev.dynamic.set(name, fv)
   }
+}
+
+/** The end of the first top-level `{...}` in `text` (strings and escapes honoured), or -1. */
+function firstObjectEnd(text: string): number {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 123 || c === 91) depth++
+    else if ((c === 125 || c === 93) && --depth === 0) return i + 1
+  }
+  return -1
 }
