@@ -27,7 +27,11 @@ export class EngineState {
   readonly firedtimes = new Map<number, number>()
   readonly lastOutput = new Map<string, string>()
   readonly ignoredSince = new Map<number, number>()
+  /** `if_fts` memory: decoder name and fts field values seen (bounded). */
+  readonly firstSeen = new Set<string>()
 }
+
+const MAX_FTS = 100_000
 
 /** One step of the walk, for `logtest -v`: a rule tried and whether its own conditions held. */
 export interface TraceStep {
@@ -112,7 +116,22 @@ export class Evaluator {
       if (v === undefined || !listMatches(this.lists.get(l.path), l.lookup, v, l.check)) return false
     }
     if (r.checkDiff && !this.outputChanged(r, ev)) return false
+    if (r.ifFts && !this.firstTimeSeen(ev)) return false
     return this.state.correlator.matches(r, ev)
+  }
+
+  /**
+   * `if_fts`: true the first time this decoder's `<fts>` values are seen. A decoder without `<fts>`
+   * never matches (as in Wazuh, where the JSON and our built-in decoders declare none).
+   */
+  private firstTimeSeen(ev: LogEvent): boolean {
+    const fts = ev.decoder?.fts
+    if (fts === undefined || fts.length === 0) return false
+    const key = [ev.decoder?.name ?? '', ...fts.map((f) => getField(ev, f) ?? '')].join('\u0000')
+    if (this.state.firstSeen.has(key)) return false
+    if (this.state.firstSeen.size >= MAX_FTS) this.state.firstSeen.clear()
+    this.state.firstSeen.add(key)
+    return true
   }
 
   /** `check_diff`: true when this rule's input differs from the last one seen (first time: false). */

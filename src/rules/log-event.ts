@@ -34,6 +34,8 @@ export interface DecoderRef {
   readonly parent?: string
   /** The decoder's `<type>`, matched against a root rule's `<category>`. */
   readonly type: string
+  /** The decoder's `<fts>` fields: what `if_fts` ("first time seen") keys on. */
+  readonly fts?: readonly string[]
 }
 
 export interface LogEvent {

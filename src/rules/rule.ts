@@ -55,6 +55,8 @@ export interface Rule {
   weekday?: WeekdaySet
   lists: ListCondition[]
   checkDiff: boolean
+  /** `<if_fts/>`: only the first time the decoder's `<fts>` field values are seen. */
+  ifFts: boolean
   /** A `<compiled_rule>` hook by name (src/rules/compiled.ts). */
   compiled?: (ev: LogEvent) => boolean
   same: string[]
@@ -174,6 +176,7 @@ export function compileRule(
     fields: [],
     lists: [],
     checkDiff: false,
+    ifFts: false,
     same: [],
     different: [],
     globalFrequency: false,
@@ -304,6 +307,8 @@ export function compileRule(
         break
       }
       case 'if_fts':
+        rule.ifFts = true
+        break
       case 'check_if_ignored':
       case 'ignore':
       case 'var':

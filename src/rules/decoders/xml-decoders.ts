@@ -32,6 +32,7 @@ export interface XmlDecoder {
   plugin?: { name: string; offset: Offset }
   jsonNulls: NullPolicy
   useOwnName: boolean
+  fts?: string[]
 }
 
 interface Root {
@@ -105,7 +106,7 @@ export class DecoderSet {
         pmatch = m.end
       }
       const rootType = d.type ?? 'syslog'
-      ev.decoder = { name: d.name, type: rootType }
+      ev.decoder = { name: d.name, type: rootType, ...(d.fts !== undefined ? { fts: d.fts } : {}) }
       let chain: XmlDecoder[]
       let cmatch = pmatch
       if (root.chains.length === 0) chain = [d]
@@ -129,7 +130,13 @@ export class DecoderSet {
         chain = chosen
         const first = chain[0] as XmlDecoder
         const type = first.type ?? rootType
-        ev.decoder = first.useOwnName ? { name: first.name, parent: d.name, type } : { name: d.name, parent: d.name, type }
+        const fts = first.fts ?? d.fts
+        ev.decoder = {
+          name: first.useOwnName ? first.name : d.name,
+          parent: d.name,
+          type,
+          ...(fts !== undefined ? { fts } : {}),
+        }
       }
       runChain(ev, chain, pmatch, cmatch)
       return true
@@ -260,6 +267,8 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
         d.useOwnName = text === 'true'
         break
       case 'fts':
+        d.fts = text.split(',').map((f) => f.trim()).filter((f) => f !== '')
+        break
       case 'ftscomment':
       case 'accumulate':
       case 'json_array_structure':
