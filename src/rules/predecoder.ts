@@ -16,8 +16,8 @@ const DATES: readonly RegExp[] = [
   /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?(?= )/,
 ]
 // After the date: hostname, program name, optional [pid], then ':' (or ' ' after [pid]).
-const WITH_HOST = /^ {1,2}([A-Za-z0-9_.:@/()\\-]*[A-Za-z0-9_.@/()\\-]) ([^\s[\]:]+)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
-const NO_HOST = /^ {1,2}([^\s[\]:]+)(?:\[[^\]\s]*\])?: ?/
+const WITH_HOST = /^ {1,2}([A-Za-z0-9_.:@/()\\-]*[A-Za-z0-9_.@/()\\-]) ([^\s[\]:%][^\s[\]:]*)(?:\[[^\]\s]*\])?(?:: ?|(?<=\]) )/
+const NO_HOST = /^ {1,2}([^\s[\]:%][^\s[\]:]*)(?:\[[^\]\s]*\])?: ?/
 const HOST_ONLY = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) /
 const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
 
