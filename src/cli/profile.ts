@@ -72,7 +72,7 @@ function withPolicyFlags(cmd: Command): Command {
 }
 
 export function register(program: Command): void {
-  const profile = program.command('profile').description('AppArmor profiles: check, format, evaluate, lint')
+  const profile = program.command('profile').description('AppArmor profiles: check, format, evaluate, lint, replay logs, suggest rules, create, switch modes')
 
   withPolicyFlags(profile.command('check').description('validate profiles as apparmor_parser does, with better messages'))
     .argument('<paths...>', 'profile files or directories')

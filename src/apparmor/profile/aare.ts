@@ -8,29 +8,64 @@ import { RE2JS } from 're2js'
 
 /** Checks grouping; returns apparmor_parser's message for unbalanced `{}`/`[]`, or undefined. */
 export function checkAare(pattern: string): string | undefined {
-  let braces = 0
+  // Per open `{`, how many `,` it has seen: a group needs at least two alternatives.
+  const commas: number[] = []
   let inClass = false
+  // Inside a class: the last character, and whether it ended a range (`a-z`).
+  let last: string | undefined
+  let rangeEnd = false
   for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]
+    const c = pattern[i] as string
     if (c === '\\') {
       i++
+      if (inClass) {
+        last = pattern[i]
+        rangeEnd = false
+      }
       continue
     }
     if (inClass) {
       if (c === ']') inClass = false
+      else if (c === '-' && last !== undefined && pattern[i + 1] !== undefined && pattern[i + 1] !== ']') {
+        const hi = pattern[i + 1] === '\\' ? pattern[i + 2] : pattern[i + 1]
+        if (rangeEnd || hi === undefined || hi < last) return `Regex grouping error: invalid range in character class of '${pattern}'`
+        i += pattern[i + 1] === '\\' ? 2 : 1
+        last = hi
+        rangeEnd = true
+      } else {
+        last = c
+        rangeEnd = false
+      }
       continue
     }
+    if (c === '@') {
+      // A variable reference, not a group.
+      const ref = /^@\{[A-Za-z][A-Za-z0-9_]*\}/.exec(pattern.slice(i))
+      if (ref) {
+        i += ref[0].length - 1
+        continue
+      }
+    }
+    if (c === ']') return 'Regex grouping error: Invalid close ], no matching open [ detected'
     if (c === '[') {
       inClass = true
+      last = undefined
+      rangeEnd = false
       // `[]...]` and `[^]...]` take a leading ']' literally.
       if (pattern[i + 1] === '^') i++
-      if (pattern[i + 1] === ']') i++
-    } else if (c === '{') braces++
+      if (pattern[i + 1] === ']') {
+        i++
+        last = ']'
+      }
+    } else if (c === '{') commas.push(0)
+    else if (c === ',' && commas.length > 0) commas[commas.length - 1]++
     else if (c === '}') {
-      if (braces === 0) return 'Regex grouping error: Invalid close }, no matching open {'
-      braces--
+      const n = commas.pop()
+      if (n === undefined) return 'Regex grouping error: Invalid close }, no matching open {'
+      if (n === 0) return 'Regex grouping error: Invalid number of items between {}'
     }
   }
+  const braces = commas.length
   if (inClass) return 'Regex grouping error: Unclosed grouping or character class, expecting close ]'
   if (braces > 0) return 'Regex grouping error: Unclosed grouping or character class, expecting close }'
   return undefined

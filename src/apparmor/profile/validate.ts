@@ -73,7 +73,7 @@ export function fileRuleData(rule: Rule): { data?: FileRuleData; error?: { at: W
 function isPathWord(w: Word): boolean {
   // apparmor_parser 3.0.8 lexes a bare name (letters and '_') as an identifier it accepts as a
   // path; `var/log/x` lexes as two tokens and is a syntax error.
-  return w.quoted || /^(\/|@\{)/.test(w.text) || (/^[A-Za-z_]+$/.test(w.text) && !MODE_WORD.test(w.text))
+  return w.quoted || /^(\/|@\{[A-Za-z][A-Za-z0-9_]*\})/.test(w.text) || (/^[A-Za-z_]+$/.test(w.text) && !MODE_WORD.test(w.text))
 }
 
 /** Checks one rule; `report` gets every problem. */
@@ -210,7 +210,15 @@ function conds(rule: Rule, args: readonly Word[], report: Report, spec: CondSpec
       i += 2
       const values = args[i]?.text === '(' ? (list() ?? []) : args[i] ? [args[i++] as Word] : []
       if (values.length === 0) report(w, `${key}= needs a value`)
-      // peer=(...) nests conditionals; their keys are checked loosely.
+      // peer=(...) nests conditionals: key=value pairs whose keys are checked loosely.
+      if (key === 'peer' && args[i - 1]?.text === ')') {
+        for (let j = 0; j < values.length; j += 3) {
+          if (values[j + 1]?.text !== '=' || values[j + 2] === undefined) {
+            report(values[j] as Word, `peer=( ) takes key=value pairs, found '${values[j]?.text}'`)
+            break
+          }
+        }
+      }
       if (key !== 'peer') for (const v of values) {
         const msg = check?.(v.value)
         if (msg) report(v, msg)
