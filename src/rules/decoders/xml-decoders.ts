@@ -232,6 +232,7 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
   let parentName: string | undefined
   const regexParts: XmlNode[] = []
   const prematchParts: XmlNode[] = []
+  const programParts: XmlNode[] = []
   for (const c of node.children) {
     const text = c.text.trim()
     switch (c.name) {
@@ -239,7 +240,7 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
         parentName = text
         break
       case 'program_name':
-        d.programName = expression(c, 'osmatch', vars, c.text)
+        programParts.push(c)
         break
       case 'prematch':
         prematchParts.push(c)
@@ -286,6 +287,7 @@ function compileDecoder(node: XmlNode, file: string, vars: ReadonlyMap<string, s
     const first = parts[0] as XmlNode
     return { name: first.name, attrs, children: [], text: parts.map((x) => x.text).join(''), line: first.line }
   }
+  if (programParts.length > 0) d.programName = expression(merged(programParts), 'osmatch', vars)
   if (prematchParts.length > 0) {
     const p = merged(prematchParts)
     d.prematch = expression(p, 'osregex', vars)
