@@ -28,7 +28,7 @@ export interface AlertDoc {
 export function getPath(doc: unknown, path: string): unknown {
   let cur: unknown = doc
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, part)) return undefined
     cur = (cur as Record<string, unknown>)[part]
   }
   return cur

@@ -20,8 +20,11 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w
 /** Upper bound of `head N`/`top N`, so that a query cannot ask for an unbounded result. */
 export const MAX_ROWS = 10_000
 
+/** Object internals are never field names (they would reach prototypes when rows are projected). */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype'])
+
 export function isField(name: string): boolean {
-  return FIELD_RE.test(name)
+  return FIELD_RE.test(name) && !name.split('.').some((s) => RESERVED.has(s))
 }
 
 function valueOf(tok: Token): Value {

@@ -65,6 +65,8 @@ test('errors point at the offending column', () => {
   fails('a | fields x | stats count', 16, /must be the first command/)
   fails('rule.groups > 3', 15, /is a list/)
   fails(')', 1, /expected a search term/)
+  fails('| fields rule.__proto__', 10, /invalid field name/)
+  fails('| stats count by constructor', 18, /invalid field name/)
 })
 
 test('every value reaches SQL as a parameter, never as text', () => {
