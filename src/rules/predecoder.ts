@@ -21,16 +21,19 @@ const NO_HOST = /^ {1,2}([^\s[\]:%][^\s[\]:]*)(?:\[[^\]\s]*\])?: ?/
 const HOST_ONLY = /^ {1,2}([A-Za-z0-9_.:@/()\\-]+) /
 const SOLARIS_ID = /^\[ID \d+ [a-z0-9]+\.[a-z]+\] /
 
-// Squid's access.log epoch date (`1140701044.525   1231 ...`): Wazuh strips it and the padding.
-const SQUID_DATE = /^\d{10}\.\d{3} +/
+// Dates Wazuh strips without looking for a host or program: squid's epoch (`1140701044.525   1231`)
+// and Apache 2.2's error log (`[Fri Dec 13 06:59:54 2013] [error] ...`; 2.4's has fractions and stays).
+const BARE_DATES: readonly RegExp[] = [/^\d{10}\.\d{3} +/, /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\] /]
 
 export function preDecode(ev: LogEvent): void {
   const line = ev.fullLog
-  const squid = SQUID_DATE.exec(line)
-  if (squid !== null) {
-    ev.timestamp = squid[0].trimEnd()
-    ev.log = line.slice(squid[0].length)
-    return
+  for (const re of BARE_DATES) {
+    const m = re.exec(line)
+    if (m !== null) {
+      ev.timestamp = m[0].trimEnd()
+      ev.log = line.slice(m[0].length)
+      return
+    }
   }
   for (const re of DATES) {
     const d = re.exec(line)
