@@ -44,7 +44,7 @@ export const FimConfigSchema = z.strictObject({
   nodiff: z.array(pattern).default([]).describe('Paths whose content is never stored nor diffed (keys, secrets).'),
   frequency_secs: z.number().int().positive().default(43_200).describe('Interval of the scheduled full scan.'),
   scan_on_start: z.boolean().default(true),
-  realtime_delay_ms: z.number().int().min(0).max(10_000).default(100).describe('Quiet time before a realtime change is checked: coalesces editor saves and bursts.'),
+  realtime_delay_ms: z.number().int().min(0).max(10_000).default(50).describe('Quiet time before a realtime change is checked: coalesces editor saves and bursts.'),
   file_max_size_bytes: z.number().int().positive().default(1024 * 2 ** 20).describe('No hashes above this size.'),
   diff_file_size_limit_bytes: z.number().int().positive().default(50 * 2 ** 20).describe('Default diff limit per file.'),
   diff_disk_quota_bytes: z.number().int().positive().default(2 ** 30).describe('Total compressed previous content kept.'),
