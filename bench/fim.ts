@@ -3,7 +3,7 @@
  * files/s next to AIDE's `aide --init` with the equivalent rule (perm, inode, links, owner, group,
  * size, mtime, md5, sha1, sha256) on the same tree in the same run; then realtime detection latency
  * (file written → event emitted) over real inotify, p50/p99, with the default configuration
- * (100 ms coalescing; back-to-back writes also pass the bulk-change gate), and the p50 of isolated
+ * (50 ms coalescing; back-to-back writes also pass the bulk-change gate), and the p50 of isolated
  * writes (2.1 s apart).
  *
  * `npm run bench -- fim [--tree DIR] [--samples N]`; `--smoke` uses a small generated tree.
