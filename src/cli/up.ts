@@ -72,17 +72,26 @@ export async function serve(o: ServeOptions, localAgent: boolean): Promise<ExitC
   if (o.json) {
     printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ?? null, reading: m.localFiles, not_read: m.localSkipped })
   } else process.stdout.write(describe(m))
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-  if (!o.json) process.stderr.write('armorwatch: stopping\n')
-  await m.close()
+  // A Ctrl-C often arrives twice (the terminal signals npm and node, and npm forwards it): the
+  // handler stays installed until the store is closed, so a repeat cannot kill a clean stop.
+  let stopping = false
+  let stopped: () => void = () => {}
+  const signalled = new Promise<void>((resolve) => (stopped = resolve))
+  const onSignal = () => {
+    if (stopping) return
+    stopping = true
+    stopped()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    await signalled
+    if (!o.json) process.stderr.write('armorwatch: stopping\n')
+    await m.close()
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
   return Exit.Ok
 }
 
