@@ -150,6 +150,9 @@ export function bulkEvent(id: string, mode: FimMode, changes: readonly FimChange
     kind: 'fim',
     raw: `Bulk change: ${changes.length} files (${counts.added} added, ${counts.modified} modified, ${counts.deleted} deleted)\nMode: ${mode}\n${shown.join('\n')}${paths.length > shown.length ? `\n... and ${paths.length - shown.length} more` : ''}`,
     fields: {
+      // The directory all the changes are under: FIM lists (`syscheck.path: *`) and rules by
+      // directory (`<field name="file">/etc/apparmor.d/</field>`) see the summary too.
+      'syscheck.path': commonDirectory(paths),
       'syscheck.event': 'bulk',
       'syscheck.mode': mode,
       'fim.bulk.id': id,
@@ -161,4 +164,17 @@ export function bulkEvent(id: string, mode: FimMode, changes: readonly FimChange
       'fim.bulk.directories': [...new Set(paths.map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))].slice(0, 50),
     },
   }
+}
+
+/** The deepest directory containing every path (`/` at worst). */
+export function commonDirectory(paths: readonly string[]): string {
+  if (paths.length === 0) return '/'
+  let parts = (paths[0] as string).split('/').slice(0, -1)
+  for (const p of paths) {
+    const q = p.split('/')
+    let i = 0
+    while (i < parts.length && i < q.length - 1 && parts[i] === q[i]) i++
+    parts = parts.slice(0, i)
+  }
+  return parts.join('/') || '/'
 }

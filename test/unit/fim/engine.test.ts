@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Baseline, DIFF_MESSAGES, FimEngine } from '../../../src/sources/fim/index.js'
+import { commonDirectory } from '../../../src/sources/fim/events.js'
 import { collector, configFor, tempTree } from './helpers.js'
 
 const PROFILE = 'abi <abi/3.0>,\n\nprofile test /usr/bin/test {\n  /etc/hosts r,\n}\n'
@@ -158,6 +159,7 @@ test('a package upgrade touching 100 profiles: one summary plus marked per-file 
   assert.equal(summary.length, 1)
   assert.equal(summary[0]?.fields['fim.bulk.count'], 100)
   assert.equal(summary[0]?.fields['fim.bulk.modified'], 100)
+  assert.equal(summary[0]?.fields['syscheck.path'], dir)
   const perFile = c.events.filter((e) => e.fields['syscheck.event'] === 'modified')
   assert.equal(perFile.length, 100)
   assert.ok(perFile.every((e) => e.fields['fim.bulk.id'] === summary[0]?.fields['fim.bulk.id']))
@@ -188,4 +190,11 @@ test('the baseline persists in a database file across engines', async (t) => {
   assert.equal(s.initial, false)
   assert.equal(c.events[0]?.fields['syscheck.event'], 'modified')
   db2.close()
+})
+
+test('commonDirectory', () => {
+  assert.equal(commonDirectory(['/etc/apparmor.d/a', '/etc/apparmor.d/local/b']), '/etc/apparmor.d')
+  assert.equal(commonDirectory(['/etc/apparmor.d/a']), '/etc/apparmor.d')
+  assert.equal(commonDirectory(['/etc/a', '/usr/b']), '/')
+  assert.equal(commonDirectory(['/etc/apparmor.d/x', '/etc/apparmor.dx/y']), '/etc')
 })
