@@ -5,8 +5,11 @@
 import type { Command } from 'commander'
 import { Ruleset, type RulesetOptions } from './ruleset.js'
 import { formatProblem } from './problems.js'
+import { loadConfig, ConfigError } from '../manager/config.js'
+import { CliError } from '../cli/exit.js'
 
 export interface RulesetFlags {
+  config?: string
   rules?: string[]
   decoders?: string[]
   ruleset?: string
@@ -21,13 +24,29 @@ export function addRulesetOptions(cmd: Command): Command {
     .option('--decoders <file|dir>', 'add a decoder file or folder to the ruleset (repeatable)', collect)
     .option('--ruleset <dir>', 'use this folder (decoders/, rules/, lists/) instead of the built-in ruleset')
     .option('--native-decoders', 'with --ruleset, also run the built-in apparmor/auditd/syscheck decoders')
+    .option('--config <file>', "load the ruleset the manager with this configuration loads (its rules: section), then add --rules/--decoders")
 }
 
 export function rulesetOptions(flags: RulesetFlags, extra: Partial<RulesetOptions> = {}): RulesetOptions {
+  let base: { ruleset?: string; rules: string[]; decoders: string[]; manager?: string } = { rules: [], decoders: [] }
+  if (flags.config !== undefined) {
+    // Exactly what startManager loads (src/manager/server.ts), so logtest tests the deployed set.
+    try {
+      const cfg = loadConfig(flags.config)
+      base = { ...(cfg.rules.ruleset !== undefined ? { ruleset: cfg.rules.ruleset } : {}), rules: [...cfg.rules.files], decoders: [...cfg.rules.decoders], manager: cfg.manager_name }
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message)
+      throw e
+    }
+  }
+  const ruleset = flags.ruleset ?? base.ruleset
+  const rules = [...base.rules, ...(flags.rules ?? [])]
+  const decoders = [...base.decoders, ...(flags.decoders ?? [])]
   return {
-    ...(flags.ruleset !== undefined ? { ruleset: flags.ruleset } : {}),
-    ...(flags.rules !== undefined ? { rules: flags.rules } : {}),
-    ...(flags.decoders !== undefined ? { decoders: flags.decoders } : {}),
+    ...(ruleset !== undefined ? { ruleset } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+    ...(decoders.length > 0 ? { decoders } : {}),
+    ...(base.manager !== undefined ? { manager: base.manager } : {}),
     ...(flags.nativeDecoders === true ? { nativeDecoders: true } : {}),
     ...extra,
   }
