@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadRuleset } from '../../../src/rules/ruleset.js'
-import { compileFimConfig, FimMonitor, parseSyscheck } from '../../../src/sources/fim/index.js'
+import { Baseline, compileFimConfig, FimEngine, FimMonitor, parseSyscheck } from '../../../src/sources/fim/index.js'
 import { collector, tempTree, until } from './helpers.js'
 
 const fixtures = fileURLToPath(new URL('../../fixtures/fim/', import.meta.url))
@@ -52,4 +52,24 @@ test('seed flow: add, modify, set complain, delete a profile → rules 100601, 1
   const [deleted] = await alertsFor(() => rmSync(file))
   assert.equal(deleted?.alert?.rule.id, '100603')
   assert.equal(deleted?.alert?.rule.level, 7)
+})
+
+test('a package upgrade of 30 profiles: one top-level alert (bulk summary), per-file alerts kept low', async (t) => {
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  const ad = join(dir, 'etc', 'apparmor.d')
+  mkdirSync(ad, { recursive: true })
+  for (let i = 0; i < 30; i++) writeFileSync(join(ad, `usr.bin.p${i}`), PROFILE)
+  const rs = loadRuleset({ ruleset: join(fixtures, 'ruleset'), nativeDecoders: true, rules: [join(fixtures, 'apparmor_fim_rules.xml'), join(fixtures, 'fim_bulk_rules.xml')] })
+  const c = collector()
+  const engine = new FimEngine(compileFimConfig({ directories: [{ path: ad, report_changes: true }] }), new Baseline(':memory:'), c.emit)
+  await engine.scan()
+  for (let i = 0; i < 30; i++) writeFileSync(join(ad, `usr.bin.p${i}`), PROFILE.replace('r,', 'rw,'))
+  await engine.scan()
+  const alerts = c.events.map((e) => rs.analyze(e)).filter((a) => a !== null)
+  const top = alerts.filter((a) => a.rule.level >= 3)
+  assert.equal(top.length, 1)
+  assert.equal(top[0]?.rule.id, '100610')
+  assert.match(String(top[0]?.rule.description), new RegExp(`^Bulk file change: 30 files under ${ad}$`))
+  assert.equal(alerts.filter((a) => a.rule.id === '100611').length, 30)
 })
