@@ -78,7 +78,14 @@ export interface AlertContext {
   nextId(epochSeconds: number): string
 }
 
-export function buildAlert(rule: Rule, ev: LogEvent, firedtimes: number, ctx: AlertContext, syscheck?: AlertData): Alert {
+export function buildAlert(
+  rule: Rule,
+  ev: LogEvent,
+  firedtimes: number,
+  ctx: AlertContext,
+  syscheck?: AlertData,
+  previous?: readonly string[],
+): Alert {
   const alert: Alert = {
     timestamp: alertTimestamp(ev.time),
     rule: ruleJson(rule, ev, firedtimes, ctx.mitre),
@@ -103,5 +110,6 @@ export function buildAlert(rule: Rule, ev: LogEvent, firedtimes: number, ctx: Al
   // FIM alerts carry their fields in `syscheck`, not `data`, as in Wazuh.
   const data = syscheck === undefined ? eventData(ev) : {}
   if (Object.keys(data).length > 0) alert.data = data
+  if (previous !== undefined && previous.length > 0) alert.previous_output = previous.join('\n')
   return alert
 }

@@ -25,6 +25,8 @@ export class Correlator {
   private readonly wantedGroups = new Set<string>()
   private wantRecent = false
   private maxTimeframeMs = 0
+  /** The earlier events each correlation rule matched on during the current event (newest first). */
+  readonly previous = new Map<number, string[]>()
 
   /** Declares which sids and groups are correlated on, so only those are remembered. */
   register(rule: Rule): void {
@@ -47,6 +49,7 @@ export class Correlator {
     const needed = (rule.frequency ?? 2) - 1
     const oldest = ev.time - rule.timeframe * 1000
     let found = 0
+    const logs: string[] = []
     for (let i = list.length - 1; i >= 0; i--) {
       const s = list[i] as Stored
       if (s.ev.time < oldest) break
@@ -60,8 +63,11 @@ export class Correlator {
       const counting = rule.frequency !== undefined
       if (counting && s.matched > 0 && s.matched >= rule.level) return false
       found++
+      // Wazuh keeps up to 10 of them for the alert's previous_output.
+      if (logs.length < 10) logs.push(s.ev.fullLog)
       if (found >= needed) {
         if (counting) s.matched = rule.level
+        this.previous.set(rule.id, logs)
         return true
       }
     }

@@ -19,6 +19,8 @@ export interface Verdict {
   /** True when an alert is due: a rule with level > 0 that is not suppressed by `ignore`. */
   readonly alert: boolean
   readonly firedtimes: number
+  /** For correlation rules: the earlier events' logs, newest first (the alert's previous_output). */
+  readonly previous?: readonly string[]
 }
 
 /** Per-ruleset mutable state: counters, correlation memory, `check_diff` and `ignore` clocks. */
@@ -53,6 +55,7 @@ export class Evaluator {
   }
 
   evaluate(ev: LogEvent): Verdict {
+    this.state.correlator.previous.clear()
     const type = ev.decoder?.type ?? 'syslog'
     let result: Rule | null = null
     for (const root of this.tree.roots) {
@@ -70,7 +73,8 @@ export class Evaluator {
     const fired = (this.state.firedtimes.get(result.id) ?? 0) + 1
     this.state.firedtimes.set(result.id, fired)
     this.state.correlator.remember(result, ev)
-    return { rule: result, alert: true, firedtimes: fired }
+    const previous = this.state.correlator.previous.get(result.id)
+    return { rule: result, alert: true, firedtimes: fired, ...(previous !== undefined ? { previous } : {}) }
   }
 
   private check(node: RuleNode, ev: LogEvent, depth: number): Rule | null {

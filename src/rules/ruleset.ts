@@ -167,7 +167,7 @@ export class Ruleset {
     const verdict = this.evaluator.evaluate(ev)
     const alert =
       verdict.alert && verdict.rule !== null && !verdict.rule.options.has('no_log')
-        ? buildAlert(verdict.rule, ev, verdict.firedtimes, this.ctx, syscheck)
+        ? buildAlert(verdict.rule, ev, verdict.firedtimes, this.ctx, syscheck, verdict.previous)
         : null
     return { event: ev, verdict, alert }
   }
