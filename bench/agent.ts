@@ -85,7 +85,7 @@ const manager = `https://127.0.0.1:${(app.server.address() as { port: number }).
 
 // A small young generation: the agent's garbage is short-lived batches; the default 16 MB
 // semi-spaces mostly buy RSS. The same flag is in the systemd unit.
-const nodeFlags = ['--max-semi-space-size=2']
+const nodeFlags = process.env.AW_AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=2']
 const line = (i: number) => `Nov 23 01:00:00 web01 sshd[4242]: Accepted publickey for deploy from 10.0.0.${i % 250} port ${40000 + (i % 20000)} ssh2: ED25519 SHA256:bench${i}`
 
 async function startAgent(name: string, log: string): Promise<{ child: ChildProcess; dir: string }> {

@@ -141,7 +141,9 @@ export class Pipeline {
   #enrich(e: Event): Event {
     e.agent = this.#o.agentName
     const host = this.#o.hostFields?.()
-    if (host) for (const [k, v] of Object.entries(host)) if (!(k in e.fields)) e.fields[k] = v
+    if (host) {
+      for (const k in host) if (e.fields[k] === undefined) e.fields[k] = host[k]
+    }
     return e
   }
 }

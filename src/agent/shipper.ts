@@ -120,11 +120,10 @@ export class Shipper {
   }
 
   async #ship(from: number, signal: AbortSignal): Promise<void> {
-    const events = await this.spool.read(from, this.#o.batchEvents)
-    if (events.length === 0) return
-    const first = events[0].seq
-    const last = events[events.length - 1].seq
-    const body = await gzipAsync(Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + '\n'), { level: 6 })
+    const batch = await this.spool.readBatch(from, this.#o.batchEvents)
+    if (!batch) return
+    const { first, last } = batch
+    const body = await gzipAsync(batch.ndjson, { level: 6 })
     const r = await this.client.call('POST', Routes.events, {
       body,
       headers: {
@@ -138,7 +137,7 @@ export class Shipper {
     })
     const stored = (JSON.parse(r.body) as { stored_seq: number }).stored_seq
     this.stats.batches++
-    this.stats.events += events.length
+    this.stats.events += last - first + 1
     this.stats.bytes += body.length
     await this.spool.ack(Math.min(stored, this.spool.lastSeq))
     this.#o.onAck?.(stored)

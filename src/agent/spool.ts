@@ -2,9 +2,11 @@
  * The agent's durable queue between the sources and the shipper.
  *
  * Events are appended in frames (one per source batch) to segment files named after their first
- * seq. A frame is `[u32 length][u32 crc32][JSON {e: events, p: positions}]`: the source positions
- * travel in the same frame as the events they account for, so after a crash the sources resume
- * exactly after the last durable event (no loss, no repeat). Appends are group-committed: every
+ * seq. A frame is `[u32 length][u32 crc32][payload]`, the payload a head line
+ * `{"first":seq,"n":count,"p":positions}` then one JSON event per line: the source positions travel
+ * in the same frame as the events they account for, so after a crash the sources resume exactly
+ * after the last durable event (no loss, no repeat). Event lines are already the NDJSON the shipper
+ * sends, so shipping never parses and re-serializes them. Appends are group-committed: every
  * append waiting while a write runs goes into the next write, followed by one fdatasync.
  *
  * Nothing is deleted before the manager acknowledged it: `ack(seq)` first persists the state file
@@ -73,6 +75,7 @@ export class Spool {
   #fh: FileHandle | undefined
   #nextSeq = 1
   #acked = 0
+  #savedAcked = 0
   #positions: Positions = {}
   #queue: Pending[] = []
   /** Writes and acks run one at a time, in order: an ack must never delete a segment being written. */
@@ -88,7 +91,8 @@ export class Spool {
   private constructor(dir: string, opts: SpoolOptions) {
     this.#dir = dir
     this.#maxBytes = opts.maxBytes ?? 256 * 1024 * 1024
-    this.#segmentBytes = opts.segmentBytes ?? 8 * 1024 * 1024
+    // A segment is at most a quarter of the bound, so acked segments can always make room.
+    this.#segmentBytes = Math.max(1, Math.min(opts.segmentBytes ?? 8 * 1024 * 1024, Math.floor(this.#maxBytes / 4)))
     this.#onFull = opts.onFull ?? (() => {})
   }
 
@@ -147,7 +151,18 @@ export class Spool {
 
   /** Events with seq >= `from`, in order, up to about `maxEvents` (whole frames). */
   async read(from: number, maxEvents: number): Promise<Event[]> {
-    const out: Event[] = []
+    const b = await this.readBatch(from, maxEvents)
+    return b ? b.ndjson.toString('utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event) : []
+  }
+
+  /**
+   * The events from `from` on as NDJSON bytes (each line ends with a newline), up to about
+   * `maxEvents` (whole frames), with their contiguous seq range; undefined when there are none.
+   */
+  async readBatch(from: number, maxEvents: number): Promise<{ first: number; last: number; ndjson: Buffer } | undefined> {
+    const parts: Buffer[] = []
+    let first = 0
+    let last = 0
     for (const seg of this.#segments) {
       if (seg.frames.length === 0 || seg.frames[seg.frames.length - 1].last < from) continue
       const fh = await open(join(this.#dir, seg.name), 'r').catch(() => undefined)
@@ -155,17 +170,23 @@ export class Spool {
       try {
         for (const f of seg.frames) {
           if (f.last < from || f.last < f.first) continue
+          // Seqs are contiguous from the first batch read; a later frame after a skip ends the batch.
+          if (parts.length && f.first !== last + 1) return { first, last, ndjson: Buffer.concat(parts) }
           const buf = Buffer.alloc(f.bytes - HEADER)
           await fh.read(buf, 0, buf.length, f.offset + HEADER)
-          const payload = JSON.parse(buf.toString('utf8')) as { e: Event[] }
-          for (const ev of payload.e) if (ev.seq >= from) out.push(ev)
-          if (out.length >= maxEvents) return out
+          // Skip the head line and the events before `from`.
+          let start = buf.indexOf(10) + 1
+          for (let skip = Math.max(0, from - f.first); skip > 0; skip--) start = buf.indexOf(10, start) + 1
+          parts.push(buf.subarray(start))
+          if (!first) first = Math.max(from, f.first)
+          last = f.last
+          if (last - first + 1 >= maxEvents) return { first, last, ndjson: Buffer.concat(parts) }
         }
       } finally {
         await fh.close()
       }
     }
-    return out
+    return parts.length ? { first, last, ndjson: Buffer.concat(parts) } : undefined
   }
 
   /** Resolves once an event with seq >= `seq` is stored, or when `signal` aborts. */
@@ -201,11 +222,24 @@ export class Spool {
     await this.#exclusive(() => this.#ackLocked(seq))
   }
 
+  /**
+   * The ack is kept in memory and persisted only when segments are deleted (and at close): an ack
+   * lost in a crash only means a batch is sent again, which the manager drops as duplicates. The
+   * segment being written is deleted only once full, so a steady trickle costs no file churn.
+   */
   async #ackLocked(seq: number): Promise<void> {
     if (seq <= this.#acked) return
     this.#acked = seq
+    const current = this.#segments[this.#segments.length - 1]
+    const done = this.#segments.filter(
+      (s) =>
+        s.frames.length > 0 &&
+        s.frames[s.frames.length - 1].last <= seq &&
+        (s !== current || s.bytes >= this.#segmentBytes || !this.#fh || this.#spaceWaiters.length > 0),
+    )
+    if (done.length === 0) return
+    // Positions of the frames about to go must be durable elsewhere first.
     await this.#saveState()
-    const done = this.#segments.filter((s) => s.frames.length > 0 && s.frames[s.frames.length - 1].last <= seq)
     for (const seg of done) {
       if (seg === this.#segments[this.#segments.length - 1] && this.#fh) {
         await this.#fh.close()
@@ -221,7 +255,9 @@ export class Spool {
     this.#closed = true
     this.#wake()
     for (const w of this.#dataWaiters.splice(0)) w()
-    await this.#exclusive(async () => {})
+    await this.#exclusive(async () => {
+      if (this.#acked !== this.#savedAcked) await this.#saveState()
+    })
     await this.#fh?.close()
     this.#fh = undefined
   }
@@ -261,7 +297,8 @@ export class Spool {
         const seg = await this.#segmentFor()
         const first = this.#nextSeq
         for (const ev of p.events) ev.seq = this.#nextSeq++
-        const payload = Buffer.from(JSON.stringify({ e: p.events, p: p.positions }), 'utf8')
+        const head = JSON.stringify({ first, n: p.events.length, p: p.positions })
+        const payload = Buffer.from(head + '\n' + p.events.map((e) => JSON.stringify(e) + '\n').join(''), 'utf8')
         const frame = Buffer.allocUnsafe(HEADER + payload.length)
         frame.writeUInt32LE(payload.length, 0)
         frame.writeUInt32LE(crc32(payload), 4)
@@ -312,13 +349,14 @@ export class Spool {
     }
     await rename(tmp, join(this.#dir, STATE))
     await this.#syncDir()
+    this.#savedAcked = this.#acked
   }
 
   async #load(): Promise<void> {
     try {
       const st = JSON.parse(await readFile(join(this.#dir, STATE), 'utf8')) as { version: number; acked: number; positions: Positions }
       if (st.version !== 1) throw new Error(`${this.#dir}/${STATE}: unsupported version ${st.version}`)
-      this.#acked = st.acked
+      this.#acked = this.#savedAcked = st.acked
       this.#positions = st.positions
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
@@ -336,11 +374,11 @@ export class Spool {
         if (end > buf.length) break
         const payload = buf.subarray(off + HEADER, end)
         if (crc32(payload) !== buf.readUInt32LE(off + 4)) break
-        const { e, p } = JSON.parse(payload.toString('utf8')) as { e: Event[]; p: Positions }
-        const first = e.length ? e[0].seq : this.#nextSeq
-        const last = e.length ? e[e.length - 1].seq : first - 1
+        const nl = payload.indexOf(10)
+        const { first, n, p } = JSON.parse(payload.toString('utf8', 0, nl)) as { first: number; n: number; p: Positions }
+        const last = first + n - 1
         seg.frames.push({ segment: seg, offset: off, bytes: end - off, first, last })
-        if (e.length) this.#nextSeq = last + 1
+        if (n) this.#nextSeq = last + 1
         Object.assign(this.#positions, p)
         off = end
       }

@@ -94,7 +94,7 @@ export class FileTail {
     this.#opts = {
       fromBeginning: opts.fromBeginning ?? false,
       maxLineBytes: opts.maxLineBytes ?? 102_400,
-      maxReadBytes: opts.maxReadBytes ?? 4 * 1024 * 1024,
+      maxReadBytes: opts.maxReadBytes ?? 1024 * 1024,
     }
     this.#restore = position
     this.#firstRun = position === undefined

@@ -21,13 +21,17 @@ function events(from: number, n: number): Event[] {
 
 test('enroll, ship, survive manager SIGKILLs and a long outage: every event stored exactly once, in order', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'aw-ship-'))
-  t.after(() => rmSync(root, { recursive: true, force: true }))
+  // Cleanups run last-registered first: the spool closes (writing its state) before the dir goes.
+  const cleanups: (() => unknown)[] = [() => rmSync(root, { recursive: true, force: true })]
+  t.after(async () => {
+    for (const c of cleanups.reverse()) await c()
+  })
   const tlsDir = join(root, 'tls')
   const dataDir = join(root, 'manager')
   mkdirSync(tlsDir)
   const tls = makeTls(tlsDir)
   let manager = await startManager(dataDir, tlsDir)
-  t.after(() => kill(manager.proc))
+  cleanups.push(() => kill(manager.proc))
   const url = `https://127.0.0.1:${manager.port}/`
 
   // Enrollment: a wrong pinned fingerprint or secret is refused before anything is saved.
@@ -40,14 +44,14 @@ test('enroll, ship, survive manager SIGKILLs and a long outage: every event stor
   await saveIdentity(idFile, id)
   assert.equal(statSync(idFile).mode & 0o777, 0o600)
   const client = new ManagerClient(await loadIdentity(idFile))
-  t.after(() => client.close())
+  cleanups.push(() => client.close())
 
   const spool = await Spool.open(join(root, 'agent', 'spool'), { segmentBytes: 1024 * 1024 })
   let stored = 0
   const shipper = new Shipper(spool, client, { batchEvents: 2000, minBackoffMs: 50, maxBackoffMs: 400, onAck: (s) => (stored = s) })
   const stop = new AbortController()
   const shipping = shipper.run(stop.signal)
-  t.after(async () => {
+  cleanups.push(async () => {
     stop.abort()
     await shipping
     await spool.close()
