@@ -93,7 +93,8 @@ async function watch(o: FimOptions): Promise<ExitCode> {
     if (o.json) process.stdout.write(JSON.stringify(e) + '\n')
     else printEvent(e)
   }
-  const monitor = new FimMonitor({ config: cfg, database: openBaseline(o.db), emit })
+  const db = openBaseline(o.db)
+  const monitor = new FimMonitor({ config: cfg, database: db, emit })
   await monitor.start()
   process.stderr.write(`watching ${cfg.directories.map((d) => d.path).join(', ')} (Ctrl-C to stop)\n`)
   await new Promise<void>((resolve) => {
@@ -101,6 +102,7 @@ async function watch(o: FimOptions): Promise<ExitCode> {
     process.once('SIGTERM', resolve)
   })
   await monitor.stop()
+  db.close()
   return Exit.Ok
 }
 
