@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { tempTree } from './helpers.js'
+import { tempTree, until } from './helpers.js'
 
 // Runs the CLI from source (bin/armorwatch runs dist/, which may be stale while developing).
 const main = fileURLToPath(new URL('../../../src/cli/main.ts', import.meta.url))
@@ -44,4 +44,28 @@ test('fim --config takes a Wazuh <syscheck> block; a malformed one is a usage er
   const bad = run('fim', 'scan', '--config', conf, '--db', join(dir, 'db'))
   assert.equal(bad.status, 2)
   assert.match(bad.stderr, /line 3/)
+})
+
+test('fim watch prints each change as an NDJSON event and exits 0 on SIGINT', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  const ad = join(dir, 'apparmor.d')
+  mkdirSync(ad)
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script, 'armorwatch', 'fim', 'watch', '--dir', ad, '--db', join(dir, 'db'), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  t.after(() => child.kill('SIGKILL'))
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()))
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()))
+  await until(() => err.includes('watching'), 'the watch to start', 20_000)
+  writeFileSync(join(ad, 'usr.bin.w'), 'profile w {}\n')
+  await until(() => out.includes('\n'), 'an event line', 20_000)
+  const ev = JSON.parse(out.split('\n')[0] as string) as { kind: string; fields: Record<string, unknown> }
+  assert.equal(ev.kind, 'fim')
+  assert.equal(ev.fields['syscheck.event'], 'added')
+  assert.equal(ev.fields['syscheck.mode'], 'realtime')
+  const code = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  child.kill('SIGINT')
+  assert.equal(await code, 0)
 })
