@@ -23,4 +23,6 @@
 export { loadRuleset, Ruleset, RulesetError, builtinRulesetDir, type RulesetOptions, type Outcome, type LoadedFile } from './ruleset.js'
 export { analyzeText, LineAnalyzer, type AnalyzeResult } from './analyze.js'
 export { formatProblem, type LoadProblem } from './problems.js'
+export { runIniFile, wazuhTestTransform, type FileResult, type CaseResult } from './testing/runner.js'
+export { runYamlFile } from './testing/yaml.js'
 export type { Alert } from '../event/alert.js'

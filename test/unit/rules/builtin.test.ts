@@ -3,9 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ruleset, builtinRulesetDir } from '../../../src/rules/ruleset.js'
-import { runYamlFile } from '../../../src/rules/testing/yaml.js'
-import { analyzeText } from '../../../src/rules/analyze.js'
+import { Ruleset, analyzeText, builtinRulesetDir, runYamlFile } from '../../../src/rules/index.js'
 import type { Event } from '../../../src/event/event.js'
 
 const corpus = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url))

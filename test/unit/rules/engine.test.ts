@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Ruleset, loadRuleset, RulesetError } from '../../../src/rules/ruleset.js'
+import { Ruleset, loadRuleset, RulesetError } from '../../../src/rules/index.js'
 
 const fixture = fileURLToPath(new URL('../../fixtures/rules/engine', import.meta.url))
 const load = () => new Ruleset({ ruleset: fixture })

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ruleset } from '../../../src/rules/ruleset.js'
-import { runIniFile, wazuhTestTransform } from '../../../src/rules/testing/runner.js'
+import { Ruleset, runIniFile, wazuhTestTransform } from '../../../src/rules/index.js'
 
 // The Wazuh 4.12.0 stock ruleset, loaded unchanged, against its own test cases (docs/rules.md lists
 // the remaining differences). Skipped where ../shared is absent (outside CI).

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Ruleset } from '../../../src/rules/ruleset.js'
-import { IpMatcher } from '../../../src/rules/ip.js'
-import { TimeWindow, WeekdaySet } from '../../../src/rules/time.js'
-import { parseList, listMatches } from '../../../src/rules/lists.js'
-import { Expression } from '../../../src/rules/match/expression.js'
+import { Ruleset } from '../../../../src/rules/ruleset.js'
+import { IpMatcher } from '../../../../src/rules/ip.js'
+import { TimeWindow, WeekdaySet } from '../../../../src/rules/time.js'
+import { parseList, listMatches } from '../../../../src/rules/lists.js'
+import { Expression } from '../../../../src/rules/match/expression.js'
 
 /** A ruleset folder with one JSON decoder and the given rules. */
 function ruleset(rules: string, lists: Record<string, string> = {}): Ruleset {

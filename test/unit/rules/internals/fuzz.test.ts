@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { OsRegex, PatternError } from '../../../src/rules/match/osregex.js'
-import { Ruleset } from '../../../src/rules/ruleset.js'
-import { parseXml, XmlError } from '../../../src/rules/xml.js'
+import { OsRegex, PatternError } from '../../../../src/rules/match/osregex.js'
+import { Ruleset } from '../../../../src/rules/ruleset.js'
+import { parseXml, XmlError } from '../../../../src/rules/xml.js'
 
 // Deterministic pseudo-random numbers (mulberry32), so a failure reproduces.
 function rng(seed: number): () => number {
@@ -19,7 +19,7 @@ function rng(seed: number): () => number {
   }
 }
 
-const builtinRules = fileURLToPath(new URL('../../../rules/rules/0100-apparmor.xml', import.meta.url))
+const builtinRules = fileURLToPath(new URL('../../../../rules/rules/0100-apparmor.xml', import.meta.url))
 
 function mutate(text: string, r: () => number, edits: number): string {
   const alphabet = '<>/="\'\\ &!-?[]()|^$*+.abcdwsp\n'

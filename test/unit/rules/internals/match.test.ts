@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OsMatch } from '../../../src/rules/match/osmatch.js'
-import { OsRegex, PatternError } from '../../../src/rules/match/osregex.js'
-import { Pcre2 } from '../../../src/rules/match/pcre2.js'
-import { Expression } from '../../../src/rules/match/expression.js'
+import { OsMatch } from '../../../../src/rules/match/osmatch.js'
+import { OsRegex, PatternError } from '../../../../src/rules/match/osregex.js'
+import { Pcre2 } from '../../../../src/rules/match/pcre2.js'
+import { Expression } from '../../../../src/rules/match/expression.js'
 
 test('OS_Match: case-insensitive substrings, anchors, alternatives, leading ! negates', () => {
   const m = new OsMatch('^Accepted|failed password|done$')

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parseXml, XmlError } from '../../../src/rules/xml.js'
+import { parseXml, XmlError } from '../../../../src/rules/xml.js'
 
 test('reads several top-level elements, attributes, comments and self-closing tags', () => {
   const nodes = parseXml(`<!-- c -->\n<var name="X">1</var>\n<group name="a,">\n  <rule id="1" level='2'><same_source_ip /><match>x</match></rule>\n</group>`)
