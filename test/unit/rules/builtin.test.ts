@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Ruleset, analyzeText, builtinRulesetDir, runYamlFile } from '../../../src/rules/index.js'
+import { Ruleset, analyzeText, builtinRulesetDir, runIniFile, runYamlFile } from '../../../src/rules/index.js'
 import type { Event } from '../../../src/event/event.js'
 
 const corpus = fileURLToPath(new URL('../../../../shared/corpus', import.meta.url))
@@ -36,7 +36,8 @@ test('the built-in ruleset loads clean and every rule 110000-110999 has MITRE id
 
 for (const f of readdirSync(join(builtinRulesetDir(), 'tests'))) {
   test(`built-in test cases: ${f}`, () => {
-    const r = runYamlFile(new Ruleset({}), join(builtinRulesetDir(), 'tests', f))
+    const file = join(builtinRulesetDir(), 'tests', f)
+    const r = f.endsWith('.ini') ? runIniFile(new Ruleset({}), file) : runYamlFile(new Ruleset({}), file)
     assert.deepEqual(r.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`), [])
   })
 }
