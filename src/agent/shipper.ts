@@ -123,7 +123,7 @@ export class Shipper {
     const batch = await this.spool.readBatch(from, this.#o.batchEvents)
     if (!batch) return
     const { first, last } = batch
-    const body = await gzipAsync(batch.ndjson, { level: 6 })
+    const body = await gzipAsync(batch.ndjson, { level: 1 })
     const r = await this.client.call('POST', Routes.events, {
       body,
       headers: {
