@@ -18,11 +18,13 @@
  *   instance per manager and call it in event order. Not thread-safe (there are no threads).
  * - `ruleset.process(event)` returns every stage (decoded fields, matched rule, alert);
  *   `ruleset.analyzeLine(line)` takes a raw log line as Wazuh would receive it; `ruleset.reset()`
- *   forgets correlation state and counters.
+ *   forgets correlation state and counters; `ruleset.stats` counts events by decoder, alerts by
+ *   level and drops since load (for the manager's metrics).
  */
 export { loadRuleset, Ruleset, RulesetError, builtinRulesetDir, type RulesetOptions, type Outcome, type LoadedFile } from './ruleset.js'
 export { analyzeText, LineAnalyzer, type AnalyzeResult } from './analyze.js'
 export { formatProblem, type LoadProblem } from './problems.js'
+export type { RulesStats } from './events.js'
 export { runIniFile, wazuhTestTransform, type FileResult, type CaseResult } from './testing/runner.js'
 export { runYamlFile } from './testing/yaml.js'
 export type { Alert } from '../event/alert.js'

@@ -19,6 +19,7 @@ import { buildAlert, type AlertContext } from './alert-builder.js'
 import { newLogEvent, type LogEvent } from './log-event.js'
 import { preDecode } from './predecoder.js'
 import type { LoadProblem } from './problems.js'
+import { countEvent, newStats, type RulesStats } from './events.js'
 import { nativeDecode, NATIVE_DECODER_NAMES } from './decoders/native.js'
 import { parseLines } from '../normalize/index.js'
 
@@ -72,6 +73,8 @@ export class Ruleset {
   readonly mitre: Mitre | undefined
   readonly native: boolean
   evaluator!: Evaluator
+  /** Counters since load (not reset by `reset()`): events, decoders, alerts by level, drops. */
+  readonly stats: RulesStats = newStats()
   private readonly hash = createHash('sha256')
   private counter = 0
   private readonly ctx: AlertContext
@@ -169,6 +172,7 @@ export class Ruleset {
       verdict.alert && verdict.rule !== null && !verdict.rule.options.has('no_log')
         ? buildAlert(verdict.rule, ev, verdict.firedtimes, this.ctx, syscheck, verdict.previous)
         : null
+    countEvent(this.stats, ev.decoder?.name ?? '', verdict.rule?.level ?? null, alert !== null)
     return { event: ev, verdict, alert }
   }
 

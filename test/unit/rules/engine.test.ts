@@ -64,6 +64,14 @@ test('correlation windows use event time', () => {
   assert.equal(at(215), '103', 'the events at 200 s and 210 s are within 60 s')
 })
 
+test('stats count events by decoder, alerts by level and level-0 drops', () => {
+  const rs = load()
+  rs.analyzeLine(ssh('Failed password for root from 192.0.2.7 port 1 ssh2'))
+  rs.analyzeLine(ssh('Failed password for root from 10.1.2.3 port 1 ssh2'))
+  rs.analyzeLine('no decoder here')
+  assert.deepEqual(rs.stats, { events: 3, byDecoder: { sshd: 2, '': 1 }, noRule: 1, dropped: 1, suppressed: 0, alertsByLevel: { 5: 1 } })
+})
+
 test('noalert rules route to children but never alert; CDB list match_key_value', () => {
   const rs = load()
   assert.equal(rs.analyzeLine('kv: a=yes b=evil').alert?.rule.id, '201')
