@@ -102,7 +102,12 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
 
   const shipping = shipper.run(stopShipping.signal)
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
-  const sources = buildSources(cfg, spool.positions(), o).map((src) => runSource(src, pipeline, stopSources.signal, log, src instanceof AudispSource))
+  const sources = buildSources(cfg, spool.positions(), o).map(async (src) => {
+    const audisp = src instanceof AudispSource
+    await runSource(src, pipeline, stopSources.signal, log, audisp)
+    // auditd closed our stdin (it stops or restarts us): commit what was read and exit.
+    if (audisp) stopSources.abort()
+  })
   try {
     await Promise.all(sources)
   } finally {
