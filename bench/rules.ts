@@ -11,7 +11,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { report, smoke } from './report.js'
-import { Ruleset } from '../src/rules/ruleset.js'
+import { parse } from 'yaml'
+import { Ruleset, builtinRulesetDir } from '../src/rules/ruleset.js'
 import { parseLines } from '../src/normalize/index.js'
 import { iniCases, parseIni } from '../src/rules/testing/ini.js'
 import { wazuhTestTransform } from '../src/rules/testing/runner.js'
@@ -44,9 +45,16 @@ const files = [
   join(corpus, 'apparmor', 'envelopes.log'),
   join(corpus, 'audit', 'real-capture.log'),
 ]
-const events: Event[] = files.flatMap((f) => parseLines(readFileSync(f, 'utf8'), { location: f }).events)
+// Without ../shared (outside CI), the logs of the built-in test cases stand in for the corpus.
+const texts: { text: string; location: string }[] = existsSync(corpus)
+  ? files.map((f) => ({ text: readFileSync(f, 'utf8'), location: f }))
+  : readdirSync(join(builtinRulesetDir(), 'tests'))
+      .filter((f) => f.endsWith('.yaml'))
+      .flatMap((f) => (parse(readFileSync(join(builtinRulesetDir(), 'tests', f), 'utf8')) as { cases: { log?: string }[] }).cases)
+      .flatMap((c) => (c.log !== undefined ? [{ text: c.log, location: 'test' }] : []))
+const events: Event[] = texts.flatMap((t) => parseLines(t.text, { location: t.location }).events)
 const kinds = events.reduce<Record<string, number>>((m, e) => ((m[e.kind] = (m[e.kind] ?? 0) + 1), m), {})
-const builtin = new Ruleset({ rules: [join(corpus, 'seed-rules')] })
+const builtin = new Ruleset(existsSync(corpus) ? { rules: [join(corpus, 'seed-rules')] } : {})
 const totalA = smoke ? 20_000 : 1_000_000
 // Spread event times so correlation windows behave as in a live stream (one event per ms).
 const base = Date.parse('2026-11-20T10:00:00Z')
