@@ -27,6 +27,8 @@ export interface RunAgentOptions {
   audisp?: boolean
   stdin?: NodeJS.ReadableStream
   log?: Logger
+  /** On stop, wait up to this long for the shipper to send what is spooled (default 5 s). */
+  drainMs?: number
   /** Active response hooks in here later; for now commands are logged. */
   onCommand?: (cmd: AgentCommand) => Promise<void> | void
 }
@@ -116,6 +118,9 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     clearInterval(statusTimer)
     await aaState?.stop()
     await pipeline.close()
+    // Give the shipper a moment to send what was just committed; the rest waits in the spool.
+    const drainUntil = Date.now() + (o.drainMs ?? 5000)
+    while (spool.acked < spool.lastSeq && Date.now() < drainUntil) await sleep(50)
     stopShipping.abort()
     await Promise.all([shipping, polling])
     client.close()

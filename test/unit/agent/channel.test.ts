@@ -136,3 +136,26 @@ test('commands come back on the long poll, signed with the agent key', async (t)
   assert.ok(!verifyReply('00'.repeat(32), r.body, r.headers['x-aw-signature'] as string))
   assert.deepEqual(r.json<{ commands: { type: string }[] }>().commands.map((c) => c.type), ['restart-source'])
 })
+
+test('a silent agent is reported disconnected, and reconnected when it is heard from again', async (t) => {
+  const registry = new AgentRegistry(tempDir(t))
+  const notices: ChannelNotice[] = []
+  const channel = new AgentChannel({ enrollmentSecret: SECRET, sink: new MemorySink(), registry, onNotice: (n) => notices.push(n), disconnectAfterMs: 30 })
+  const app = Fastify()
+  await app.register(channel.plugin, { prefix: PROTOCOL_PREFIX })
+  t.after(async () => {
+    await app.close()
+    registry.close()
+  })
+  const id = (await app.inject({ method: 'POST', url: `${PROTOCOL_PREFIX}/enroll`, payload: { secret: SECRET, name: 'quiet' } })).json<{ agent_id: string; key: string }>()
+  const keepalive = () => {
+    const url = `${PROTOCOL_PREFIX}/keepalive`
+    return app.inject({ method: 'POST', url, headers: { authorization: signRequest(id.agent_id, id.key, 'POST', url, '{}'), 'content-type': 'application/json' }, payload: '{}' })
+  }
+  assert.deepEqual((await keepalive()).json(), { stored_seq: 0 })
+  while (!notices.some((n) => n.type === 'agent_disconnected')) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(channel.status()[0].connected, false)
+  await keepalive()
+  assert.equal(notices.at(-1)?.type, 'agent_reconnected')
+  assert.equal(channel.status()[0].connected, true)
+})
