@@ -262,6 +262,10 @@ export class Ruleset {
       if (r.decodedAs !== undefined && !this.decoders.names.has(r.decodedAs) && !r.decodedAs.startsWith('syscheck_') && r.decodedAs !== 'ossec') {
         this.problems.push({ ...at, severity: 'warning', message: `rule ${r.id}: decoded_as "${r.decodedAs}" is not a loaded decoder` })
       }
+      const parent = r.decodedAs !== undefined ? this.decoders.renamedTo(r.decodedAs) : undefined
+      if (parent !== undefined) {
+        this.problems.push({ ...at, severity: 'warning', message: `rule ${r.id}: decoded_as "${r.decodedAs}" never matches: that child decoder's events carry its parent's name "${parent}" (as in Wazuh)` })
+      }
       if (this.mitre !== undefined) {
         for (const id of r.mitre) {
           if (!this.mitre.has(id)) this.problems.push({ ...at, severity: 'warning', message: `rule ${r.id}: unknown MITRE technique ${id}` })

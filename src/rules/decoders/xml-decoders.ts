@@ -49,6 +49,14 @@ export class DecoderSet {
   private readonly childChains = new Map<string, XmlDecoder[][]>()
   /** Every decoder name, for `decoded_as` validation. */
   readonly names = new Set<string>()
+  /** Child decoders that take their parent's name (no `use_own_name`): name → parent. */
+  private readonly renamed = new Map<string, string>()
+  private readonly rootNames = new Set<string>()
+
+  /** The parent whose name events decoded by child `name` carry, when `name` is no root itself. */
+  renamedTo(name: string): string | undefined {
+    return this.rootNames.has(name) ? undefined : this.renamed.get(name)
+  }
 
   /** Parses the `<decoder>` elements of one file; problems are collected, not thrown. */
   addFile(nodes: readonly XmlNode[], file: string, problems: LoadProblem[]): void {
@@ -76,6 +84,7 @@ export class DecoderSet {
   private add(d: XmlDecoder): void {
     this.names.add(d.name)
     if (d.parentName === undefined) {
+      this.rootNames.add(d.name)
       // Roots sharing a name are separate roots (tried in load order) sharing one set of children.
       let chains = this.childChains.get(d.name)
       if (chains === undefined) {
@@ -85,6 +94,7 @@ export class DecoderSet {
       ;(d.programName !== undefined ? this.withProgram : this.withoutProgram).push({ decoder: d, chains })
       return
     }
+    if (!d.useOwnName && d.name !== d.parentName) this.renamed.set(d.name, d.parentName)
     const chains = this.childChains.get(d.parentName)
     if (chains === undefined) throw new Error(`parent decoder "${d.parentName}" of "${d.name}" is not a loaded root decoder`)
     const chain = chains.find((c) => c[0]?.name === d.name)

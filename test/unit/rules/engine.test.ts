@@ -105,3 +105,11 @@ test('load problems carry file, line and rule id; errors make loadRuleset throw'
   assert.ok(msgs.some((m) => /^10:warning:duplicate rule id 110001/.test(m)), msgs.join('\n'))
   assert.throws(() => loadRuleset({ rules: [file] }), RulesetError)
 })
+
+test('decoded_as naming a renamed child decoder is flagged: it can never match', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-rules-'))
+  writeFileSync(join(dir, 'd.xml'), '<decoder name="k"><program_name>k</program_name></decoder><decoder name="kc"><parent>k</parent><prematch>x</prematch></decoder>')
+  writeFileSync(join(dir, 'r.xml'), '<group name="a"><rule id="100001" level="3"><decoded_as>kc</decoded_as><description>x</description></rule></group>')
+  const rs = new Ruleset({ decoders: [join(dir, 'd.xml')], rules: [join(dir, 'r.xml')] })
+  assert.match(rs.problems.map((p) => p.message).join('\n'), /decoded_as "kc" never matches: .* parent's name "k"/)
+})
