@@ -88,7 +88,10 @@ export class Shipper {
           this.#o.log('info', 'The manager rate-limits this agent; events wait in the spool.', { retry_ms: delay })
         } else if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
           delay = this.#o.maxBackoffMs
-          this.#o.log('error', 'The manager refuses this agent (revoked or unknown key); events keep spooling.', { status: err.status })
+          this.#o.log('error', 'The manager refuses this agent (revoked, unknown key or clock off by minutes); events keep spooling.', {
+            status: err.status,
+            reply: err.body.slice(0, 300),
+          })
         } else {
           this.#o.log('warn', 'Shipping failed; retrying.', { error: (err as Error).message, attempt })
           synced = false // the manager may have restarted: ask it what it stored
