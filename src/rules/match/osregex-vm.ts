@@ -18,9 +18,21 @@ export interface VmMatch {
   readonly caps: Int32Array
 }
 
-interface Thread {
-  readonly state: number
-  readonly caps: Int32Array | null
+/** A list of threads as parallel arrays, grown on demand and reused. */
+interface ThreadList {
+  states: Int32Array
+  caps: (Int32Array | null)[]
+  len: number
+}
+
+function push(list: ThreadList, state: number, caps: Int32Array | null): void {
+  if (list.len === list.states.length) {
+    const grown = new Int32Array(Math.max(16, list.states.length * 2))
+    grown.set(list.states)
+    list.states = grown
+  }
+  list.states[list.len] = state
+  list.caps[list.len++] = caps
 }
 
 /**
@@ -104,55 +116,69 @@ export class OsRegexVm {
     return len
   }
 
-  /** The leftmost-first match in `input`, or null; `wantCaps` false skips capture bookkeeping. */
+  /**
+   * The leftmost-first match in `input`, or null; `wantCaps` false skips capture bookkeeping.
+   * Thread lists are parallel arrays reused across calls (states, capture arrays), so a step
+   * allocates only when a capture boundary is crossed.
+   */
   exec(input: string, wantCaps: boolean): VmMatch | null {
     const n = input.length
     const matchState = 2 * this.k
-    let clist: Thread[] = []
+    const cur = this.listA
+    const nxt = this.listB
+    nxt.len = 0
     let best: VmMatch | null = null
     const startCaps = wantCaps ? new Int32Array(2 * this.groups).fill(-1) : null
     for (let p = 0; p <= n; p++) {
       this.gen++
-      // Re-mark the threads carried into this step, in priority order.
-      const carried = clist
-      clist = []
-      for (const t of carried) this.add(clist, t.state, t.caps, p)
-      if (best === null && (!this.anchoredStart || p === 0)) this.add(clist, 0, startCaps, p)
-      if (clist.length === 0) {
+      // Expand the threads carried into this step (raw successors in `nxt`), in priority order;
+      // `nxt` is read completely before it is refilled below.
+      cur.len = 0
+      for (let j = 0; j < nxt.len; j++) this.add(cur, nxt.states[j] as number, nxt.caps[j] ?? null, p)
+      if (best === null && (!this.anchoredStart || p === 0)) this.add(cur, 0, startCaps, p)
+      if (cur.len === 0) {
+        nxt.len = 0
         if (best !== null || this.anchoredStart) break
         continue
       }
       const c = p < n ? input.charCodeAt(p) : -1
-      const nlist: Thread[] = []
-      for (const t of clist) {
-        if (t.state === matchState) {
+      nxt.len = 0
+      for (let j = 0; j < cur.len; j++) {
+        const state = cur.states[j] as number
+        const caps = cur.caps[j] ?? null
+        if (state === matchState) {
           if (!this.anchoredEnd || p === n) {
-            best = { end: p, caps: t.caps ?? new Int32Array(0) }
+            best = { end: p, caps: caps ?? new Int32Array(0) }
             break // lower-priority threads lose to this match
           }
           continue
         }
         if (c < 0) continue
-        const i = t.state >> 1
+        const i = state >> 1
         const tok = this.tokens[i] as Token
+        let to = -1
         if (tok.kind === 'char') {
-          if (c === tok.lower || c === tok.upper) nlist.push({ state: 2 * (i + 1), caps: t.caps })
+          if (c === tok.lower || c === tok.upper) to = 2 * (i + 1)
         } else if (tok.kind === 'class' && tok.test(c)) {
-          nlist.push({ state: tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i, caps: t.caps })
+          to = tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i
         }
+        // Successors wait in `nxt`; the next step expands them into `cur`.
+        if (to >= 0) push(nxt, to, caps)
       }
-      clist = nlist
     }
     return best
   }
 
+  private readonly listA: ThreadList = { states: new Int32Array(0), caps: [], len: 0 }
+  private readonly listB: ThreadList = { states: new Int32Array(0), caps: [], len: 0 }
+
   /** Adds `state` and everything reachable from it without consuming, in priority order. */
-  private add(list: Thread[], state: number, caps: Int32Array | null, pos: number): void {
+  private add(list: ThreadList, state: number, caps: Int32Array | null, pos: number): void {
     if (this.seen[state] === this.gen) return
     this.seen[state] = this.gen
     const i = state >> 1
     if (i >= this.k) {
-      list.push({ state: 2 * this.k, caps })
+      push(list, 2 * this.k, caps)
       return
     }
     const tok = this.tokens[i] as Token
@@ -168,16 +194,15 @@ export class OsRegexVm {
     // A state that may move on without consuming: `*` always, `+` after one match.
     const canSkip = tok.kind === 'class' && (tok.quant === '*' || (tok.quant === '+' && (state & 1) === 1))
     if (!canSkip) {
-      list.push({ state, caps })
+      push(list, state, caps)
       return
     }
-    const cls = tok as { greedy: boolean }
-    if (cls.greedy) {
-      list.push({ state, caps })
+    if (tok.greedy) {
+      push(list, state, caps)
       this.add(list, 2 * (i + 1), caps, pos)
     } else {
       this.add(list, 2 * (i + 1), caps, pos)
-      list.push({ state, caps })
+      push(list, state, caps)
     }
   }
 }
