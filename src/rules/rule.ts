@@ -7,7 +7,7 @@ import type { XmlNode } from './xml.js'
 import { Expression, EXPRESSION_TYPES, PatternError, type ExpressionType } from './match/expression.js'
 import { LIST_LOOKUPS, type ListLookup } from './lists.js'
 import { applyVars } from './decoders/xml-decoders.js'
-import { isStaticField, type LogEvent } from './log-event.js'
+import type { LogEvent } from './log-event.js'
 import { COMPILED_RULES } from './compiled.js'
 import { IpMatcher } from './ip.js'
 import { TimeWindow, WeekdaySet } from './time.js'
@@ -344,9 +344,4 @@ export function compileRule(
     throw new RuleError(`rule ${id} has frequency without if_matched_sid or if_matched_group`, node.line)
   }
   return rule
-}
-
-/** Whether a rule's field condition name refers to a static field (for lint and docs). */
-export function readsStatic(name: string): boolean {
-  return isStaticField(name) || name === 'user'
 }
