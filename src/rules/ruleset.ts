@@ -89,7 +89,13 @@ export class Ruleset {
     if (this.native) for (const n of NATIVE_DECODER_NAMES) this.decoders.names.add(n)
     if (existsSync(join(base, 'lists'))) this.addLists(join(base, 'lists'))
     const userFiles: string[] = []
-    for (const p of [...(opts.decoders ?? []), ...(opts.rules ?? [])]) userFiles.push(...xmlFiles(p))
+    for (const p of [...(opts.decoders ?? []), ...(opts.rules ?? [])]) {
+      try {
+        userFiles.push(...xmlFiles(p))
+      } catch (e) {
+        this.problems.push({ file: p, line: 0, severity: 'error', message: `cannot read: ${(e as Error).message}` })
+      }
+    }
     const baseDecoders = existsSync(join(base, 'decoders')) ? xmlFiles(join(base, 'decoders')) : []
     const baseRules = existsSync(join(base, 'rules')) ? xmlFiles(join(base, 'rules')) : []
     const parsed = (file: string) => this.parse(file)
