@@ -131,11 +131,11 @@ export class Pipeline {
     const events = st.pending.splice(0).map((e) => this.#enrich(e))
     const positions = st.position === undefined ? {} : { [key]: st.position }
     st.position = undefined
+    this.stats.events += events.length
     if (this.#o.rawLog && this.#o.rawLogSources?.has(events[0]?.source ?? '')) {
       await this.#o.rawLog.write(events.filter((e) => e.kind === 'audit' || e.kind === 'apparmor').map((e) => e.raw))
     }
     await this.#o.spool.append(events, positions)
-    this.stats.events += events.length
   }
 
   #enrich(e: Event): Event {

@@ -48,7 +48,10 @@ interface Segment {
 }
 
 interface Pending {
-  events: Event[]
+  /** The frame payload, serialized at append time so the events themselves can be let go at once. */
+  payload: Buffer
+  first: number
+  last: number
   positions: Positions
   resolve: (r: { first: number; last: number }) => void
   reject: (err: unknown) => void
@@ -73,7 +76,10 @@ export class Spool {
   readonly #onFull: (full: boolean) => void
   #segments: Segment[] = []
   #fh: FileHandle | undefined
+  /** The next seq to hand out (appends get theirs at once, in call order). */
   #nextSeq = 1
+  /** The highest seq written and synced. */
+  #durable = 0
   #acked = 0
   #savedAcked = 0
   #positions: Positions = {}
@@ -111,7 +117,7 @@ export class Spool {
 
   /** The highest seq stored (acknowledged or not). */
   get lastSeq(): number {
-    return this.#nextSeq - 1
+    return this.#durable
   }
 
   /** Bytes held in segment files. */
@@ -142,8 +148,13 @@ export class Spool {
       this.#full = false
       this.#onFull(false)
     }
+    const first = this.#nextSeq
+    for (const ev of events) ev.seq = this.#nextSeq++
+    const head = JSON.stringify({ first, n: events.length, p: positions })
+    const payload = Buffer.from(head + '\n' + events.map((e) => JSON.stringify(e) + '\n').join(''), 'utf8')
+    const last = this.#nextSeq - 1
     const r = new Promise<{ first: number; last: number }>((resolve, reject) =>
-      this.#queue.push({ events, positions, resolve, reject }),
+      this.#queue.push({ payload, first, last, positions, resolve, reject }),
     )
     this.#kick()
     return r
@@ -170,6 +181,9 @@ export class Spool {
       try {
         for (const f of seg.frames) {
           if (f.last < from || f.last < f.first) continue
+          // Written but not yet synced: never shipped before it is durable here (a crash could lose it,
+          // and the source would read its lines again under the same seqs).
+          if (f.last > this.#durable) return parts.length ? { first, last, ndjson: Buffer.concat(parts) } : undefined
           // Seqs are contiguous from the first batch read; a later frame after a skip ends the batch.
           if (parts.length && f.first !== last + 1) return { first, last, ndjson: Buffer.concat(parts) }
           const buf = Buffer.alloc(f.bytes - HEADER)
@@ -209,8 +223,9 @@ export class Spool {
    */
   async skipTo(seq: number): Promise<void> {
     await this.#exclusive(async () => {
-      if (seq <= this.lastSeq) return
+      if (seq <= this.lastSeq || this.#nextSeq - 1 > this.#durable) return
       this.#nextSeq = seq + 1
+      this.#durable = seq
       await this.#ackLocked(seq)
     })
   }
@@ -292,36 +307,33 @@ export class Spool {
     const batch = this.#queue
     this.#queue = []
     try {
-      const done: { first: number; last: number }[] = []
       for (const p of batch) {
-        const seg = await this.#segmentFor()
-        const first = this.#nextSeq
-        for (const ev of p.events) ev.seq = this.#nextSeq++
-        const head = JSON.stringify({ first, n: p.events.length, p: p.positions })
-        const payload = Buffer.from(head + '\n' + p.events.map((e) => JSON.stringify(e) + '\n').join(''), 'utf8')
-        const frame = Buffer.allocUnsafe(HEADER + payload.length)
-        frame.writeUInt32LE(payload.length, 0)
-        frame.writeUInt32LE(crc32(payload), 4)
-        payload.copy(frame, HEADER)
-        await this.#fh!.write(frame, 0, frame.length, seg.bytes)
-        seg.frames.push({ segment: seg, offset: seg.bytes, bytes: frame.length, first, last: this.#nextSeq - 1 })
-        seg.bytes += frame.length
+        const seg = await this.#segmentFor(p.first)
+        const header = Buffer.allocUnsafe(HEADER)
+        header.writeUInt32LE(p.payload.length, 0)
+        header.writeUInt32LE(crc32(p.payload), 4)
+        await this.#fh!.writev([header, p.payload], seg.bytes)
+        const bytes = HEADER + p.payload.length
+        seg.frames.push({ segment: seg, offset: seg.bytes, bytes, first: p.first, last: p.last })
+        seg.bytes += bytes
         Object.assign(this.#positions, p.positions)
-        done.push({ first, last: this.#nextSeq - 1 })
       }
       await this.#fh!.datasync()
-      batch.forEach((p, i) => p.resolve(done[i]))
+      for (const p of batch) {
+        if (p.last > this.#durable) this.#durable = p.last
+        p.resolve({ first: p.first, last: p.last })
+      }
       for (const w of this.#dataWaiters.splice(0)) w()
     } catch (err) {
       for (const p of batch) p.reject(err)
     }
   }
 
-  async #segmentFor(): Promise<Segment> {
+  async #segmentFor(first: number): Promise<Segment> {
     let seg = this.#segments[this.#segments.length - 1]
     if (!seg || !this.#fh || seg.bytes >= this.#segmentBytes) {
       await this.#fh?.close()
-      seg = { name: segName(this.#nextSeq, ++this.#segmentIndex), first: this.#nextSeq, bytes: 0, frames: [] }
+      seg = { name: segName(first, ++this.#segmentIndex), first, bytes: 0, frames: [] }
       this.#fh = await open(join(this.#dir, seg.name), 'wx', 0o600)
       this.#segments.push(seg)
       await this.#syncDir()
@@ -362,6 +374,7 @@ export class Spool {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     }
     this.#nextSeq = this.#acked + 1
+    this.#durable = this.#acked
     const names = (await readdir(this.#dir)).filter((n) => SEGMENT.test(n)).sort()
     for (const name of names) {
       this.#segmentIndex = Math.max(this.#segmentIndex, Number(SEGMENT.exec(name)![2]))
@@ -379,6 +392,7 @@ export class Spool {
         const last = first + n - 1
         seg.frames.push({ segment: seg, offset: off, bytes: end - off, first, last })
         if (n) this.#nextSeq = last + 1
+        this.#durable = this.#nextSeq - 1
         Object.assign(this.#positions, p)
         off = end
       }
