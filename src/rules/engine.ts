@@ -33,6 +33,7 @@ export class EngineState {
   readonly firstSeen = new Set<string>()
 }
 
+/** Bound on the `if_fts` and `check_diff` memories. */
 const MAX_FTS = 100_000
 
 /** One step of the walk, for `logtest -v`: a rule tried and whether its own conditions held. */
@@ -142,6 +143,8 @@ export class Evaluator {
   private outputChanged(r: Rule, ev: LogEvent): boolean {
     const key = `${r.id}\u0000${ev.agent.id}\u0000${ev.location}`
     const prev = this.state.lastOutput.get(key)
+    // Bounded: one entry per rule, agent and location; start over rather than grow without end.
+    if (prev === undefined && this.state.lastOutput.size >= MAX_FTS) this.state.lastOutput.clear()
     this.state.lastOutput.set(key, ev.fullLog)
     return prev !== undefined && prev !== ev.fullLog
   }
