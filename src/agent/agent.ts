@@ -10,13 +10,12 @@ import { AudispSource } from '../sources/audisp.js'
 import { FileSource } from '../sources/file/index.js'
 import { JournaldSource, type JournaldPosition } from '../sources/journald.js'
 import { KmsgSource, type KmsgPosition } from '../sources/kmsg.js'
-import { sleep, type Source } from '../sources/types.js'
-import type { Event } from '../event/index.js'
+import { sleep, type Json, type Source } from '../sources/types.js'
 import { ManagerClient, HttpError } from './client.js'
 import { identityPath, type AgentConfig } from './config.js'
 import { loadIdentity } from './enroll.js'
 import { hostFields } from './host.js'
-import { Pipeline } from './pipeline.js'
+import { agentEvent, Pipeline } from './pipeline.js'
 import { Routes, verifyReply, type AgentCommand } from './protocol.js'
 import { RotatingLog } from './rotating-log.js'
 import { Shipper } from './shipper.js'
@@ -33,10 +32,10 @@ export interface RunAgentOptions {
   onCommand?: (cmd: AgentCommand) => Promise<void> | void
 }
 
-function buildSources(cfg: AgentConfig, positions: ReadonlyMap<string, unknown>, o: RunAgentOptions): Source[] {
+function buildSources(cfg: AgentConfig, positions: ReadonlyMap<string, Json>, o: RunAgentOptions): Source[] {
   const s = cfg.sources
   const out: Source[] = []
-  if (s.file) out.push(new FileSource(s.file, positions as ReadonlyMap<string, never>))
+  if (s.file) out.push(new FileSource(s.file, positions))
   if (s.journald) out.push(new JournaldSource(s.journald, positions.get('journald') as JournaldPosition | undefined))
   if (s.kmsg) out.push(new KmsgSource(s.kmsg, positions.get('kmsg') as KmsgPosition | undefined))
   if (o.audisp) out.push(new AudispSource(o.stdin ?? process.stdin))
@@ -58,7 +57,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
         const secs = Math.round((Date.now() - fullSince) / 1000)
         log.info({ paused_s: secs }, 'The spool has room again; sources resume.')
         void pipeline
-          .appendEvents([notice('spool_full', `The agent spool was full for ${secs} s (max ${cfg.spool.max_bytes} bytes); sources were paused and nothing was dropped.`)])
+          .appendEvents([agentEvent('spool_full', `The agent spool was full for ${secs} s (max ${cfg.spool.max_bytes} bytes); sources were paused and nothing was dropped.`, 'spool')])
           .catch(() => {})
       }
     },
@@ -131,10 +130,6 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   }
 }
 
-function notice(kind: string, message: string): Event {
-  return { seq: 0, time: new Date().toISOString(), agent: '', source: 'agent', location: 'armorwatch-agent', kind: 'agent', raw: message, fields: { 'agent.notice': kind } }
-}
-
 /** Runs one source for ever, restarting it after a failure; `once`: stop when it ends (stdin closed). */
 async function runSource(src: Source, pipeline: Pipeline, signal: AbortSignal, log: Logger, once: boolean): Promise<void> {
   while (!signal.aborted) {
@@ -144,7 +139,7 @@ async function runSource(src: Source, pipeline: Pipeline, signal: AbortSignal, l
     } catch (err) {
       if (signal.aborted) return
       log.error({ source: src.key, err: (err as Error).message }, 'A source failed; restarting it in 5 s.')
-      await pipeline.appendEvents([notice('source_failed', `Source ${src.key} failed: ${(err as Error).message}`)]).catch(() => {})
+      await pipeline.appendEvents([agentEvent('source_failed', `Source ${src.key} failed: ${(err as Error).message}`, src.key)]).catch(() => {})
     }
     await sleep(5000, signal)
   }

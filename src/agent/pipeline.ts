@@ -14,6 +14,14 @@ import type { Json, SourceBatch, SourceNotice } from '../sources/types.js'
 import type { Spool } from './spool.js'
 import type { RotatingLog } from './rotating-log.js'
 
+/** An `agent` event: something the agent itself reports (a source noticed lost messages, the spool was full...). */
+export function agentEvent(notice: string, message: string, location: string): Event {
+  return {
+    seq: 0, time: new Date().toISOString(), agent: '', source: 'agent', location, kind: 'agent', raw: message,
+    fields: { 'agent.notice': notice },
+  }
+}
+
 export interface PipelineOptions {
   spool: Spool
   /** The agent's name (Event.agent until the manager stamps the enrolled id). */
@@ -59,7 +67,7 @@ export class Pipeline {
       // Notices first: they say what happened before these lines (truncation, lost messages).
       for (const n of batch.notices ?? []) {
         this.#o.onNotice?.(batch.key, n)
-        st.pending.push(this.notice(n, batch.key))
+        st.pending.push(agentEvent(n.kind, n.message, batch.key))
       }
       for (const l of batch.lines) st.normalizer.push(l.line)
       this.stats.lines += batch.lines.length
@@ -77,14 +85,6 @@ export class Pipeline {
   /** Appends events that come whole, not from lines (AppArmor state, agent notices). */
   async appendEvents(events: Event[]): Promise<void> {
     await this.#o.spool.append(events.map((e) => this.#enrich(e)))
-  }
-
-  /** An `agent` event for something a source noticed (lost kernel messages, truncation...). */
-  notice(n: SourceNotice, key: string): Event {
-    return {
-      seq: 0, time: new Date().toISOString(), agent: '', source: 'agent', location: key, kind: 'agent', raw: n.message,
-      fields: { 'agent.notice': n.kind, 'agent.source': key },
-    }
   }
 
   /** Commits everything held (shutdown). */
