@@ -22,6 +22,7 @@ import { ManagerMetrics } from './metrics.js'
 import { rulesService } from './rules-service.js'
 import type { AgentInfo } from './services.js'
 import { ensureTls } from './tls.js'
+import type { Json } from '../sources/types.js'
 
 export interface StartOptions {
   config: Readonly<ManagerConfig>
@@ -170,7 +171,16 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
 
     let local: LocalAgent | undefined
     if (o.localAgent && cfg.local_agent.enabled) {
-      local = await startLocalAgent({ bus, files: cfg.local_agent.files, fromBeginning: cfg.local_agent.from_beginning })
+      const prefix = 'local_agent.position:'
+      local = await startLocalAgent({
+        bus,
+        files: cfg.local_agent.files,
+        fromBeginning: cfg.local_agent.from_beginning,
+        positions: {
+          load: () => new Map(store.state.settingsWithPrefix(prefix).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v) as Json])),
+          save: (key, position) => store.state.setSetting(prefix + key, JSON.stringify(position)),
+        },
+      })
       closers.push(() => local?.stop())
     }
 

@@ -80,6 +80,7 @@ export class StateStore {
       setStoredSeq: p(`INSERT INTO agent_progress (agent_id, stored_seq, last_seen_at) VALUES (?, ?, ?)
         ON CONFLICT(agent_id) DO UPDATE SET stored_seq = max(stored_seq, excluded.stored_seq), last_seen_at = excluded.last_seen_at`),
       getSetting: p('SELECT value FROM settings WHERE key = ?'),
+      settingsWithPrefix: p("SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ? ORDER BY key"),
       setSetting: p('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
     }
   }
@@ -176,6 +177,10 @@ export class StateStore {
 
   getSetting(key: string): string | undefined {
     return (this.stmts.getSetting!.get(key) as { value: string } | undefined)?.value
+  }
+  /** `[key, value]` of every setting whose key starts with `prefix`. */
+  settingsWithPrefix(prefix: string): [string, string][] {
+    return (this.stmts.settingsWithPrefix!.all(prefix, prefix) as { key: string; value: string }[]).map((r) => [r.key, r.value])
   }
   setSetting(key: string, value: string): void {
     this.stmts.setSetting!.run(key, value)

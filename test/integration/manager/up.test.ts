@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -51,7 +51,6 @@ function get(url: string, headers: Record<string, string>, ca?: Buffer): Promise
 
 test('armorwatch up: local agent and an enrolled agent → rules → store → HTTPS API and CLI, with the seed queries', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'aw-up-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
   const log = join(dir, 'audit.log')
   copyFileSync(join(FIXTURES, 'seed-scenario.audit.log'), log)
   const cfg = applyOverrides(
@@ -64,8 +63,10 @@ local_agent: { files: [${log}], from_beginning: true }
   )
   const m = await startManager({ config: cfg, localAgent: true, adminPassword: 'a very good password' })
   let closed = false
+  // One hook, in order: the manager must be closed before its files are removed.
   t.after(async () => {
     if (!closed) await m.close()
+    rmSync(dir, { recursive: true, force: true })
   })
   assert.equal(m.firstAdmin?.name, 'admin')
   assert.equal(m.firstAdmin?.generated, false)
@@ -152,6 +153,13 @@ local_agent: { files: [${log}], from_beginning: true }
   assert.equal(noToken.code, 2)
   assert.match(noToken.stderr, /a manager serves this data at https:\/\/127\.0\.0\.1:\d+: pass --token/)
 
+  // Held half-assembled events are sent after a quiet moment: local and shipped alerts agree.
+  let local = 0
+  for (let i = 0; i < 100 && local < 22; i++) {
+    local = ((await q('agent.id: 000 | stats count'))[0]?.count as number) ?? 0
+    if (local < 22) await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.deepEqual(await q('| stats count by agent.id | sort agent.id'), [{ 'agent.id': '000', count: 22 }, { 'agent.id': '001', count: 22 }])
   await m.close()
   closed = true
   // Everything is durable in the data directory after a clean stop, alerts.json included.
@@ -165,4 +173,20 @@ local_agent: { files: [${log}], from_beginning: true }
     await store.close()
   }
   assert.equal(existsSync(join(dir, 'data/manager.json')), false)
+
+  // A restart resumes the local agent where it stopped: only lines added since are read.
+  appendFileSync(log, readFileSync(join(FIXTURES, 'seed-scenario.audit.log')))
+  const m2 = await startManager({ config: cfg, localAgent: true })
+  try {
+    assert.equal(m2.firstAdmin, undefined, 'the admin is created once')
+    let n = 0
+    for (let i = 0; i < 200 && n < 2 * local; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      n = ((await m2.store.alerts.query('agent.id: 000 | stats count')).rows[0]?.count as number) ?? 0
+    }
+    await new Promise((r) => setTimeout(r, 300))
+    assert.equal(((await m2.store.alerts.query('agent.id: 000 | stats count')).rows[0]?.count as number), 2 * local)
+  } finally {
+    await m2.close()
+  }
 })
