@@ -66,6 +66,8 @@ interface AgentState {
   waiters: (() => void)[]
 }
 
+const ENROLL_FAILURES_PER_MINUTE = 5
+
 class ChannelError extends Error {
   constructor(
     readonly statusCode: number,
@@ -81,6 +83,8 @@ export class AgentChannel {
   readonly #o: Required<Omit<AgentChannelOptions, 'onNotice'>> & Pick<AgentChannelOptions, 'onNotice'>
   readonly #agents = new Map<string, AgentState>()
   readonly #nonces = new Map<string, number>()
+  /** Failed enrollments per client address in the current minute: guessing the secret is throttled. */
+  readonly #enrollFailures = new Map<string, { count: number; since: number }>()
   #timer: NodeJS.Timeout | undefined
 
   constructor(opts: AgentChannelOptions) {
@@ -163,7 +167,15 @@ export class AgentChannel {
     } catch {
       throw new ChannelError(400, 'AW_ERR_BAD_REQUEST', 'the enrollment request is not JSON')
     }
+    const now = Date.now()
+    let failures = this.#enrollFailures.get(req.ip)
+    if (failures && now - failures.since > 60_000) failures = undefined
+    if (failures && failures.count >= ENROLL_FAILURES_PER_MINUTE) {
+      throw new ChannelError(429, 'AW_ERR_ENROLL_THROTTLED', 'too many failed enrollments from this address; retry in a minute')
+    }
     if (typeof body.secret !== 'string' || !safeEqualSecret(body.secret, this.#o.enrollmentSecret)) {
+      this.#enrollFailures.set(req.ip, { count: (failures?.count ?? 0) + 1, since: failures?.since ?? now })
+      if (this.#enrollFailures.size > 10_000) this.#enrollFailures.clear() // bounded, even under a spray of addresses
       this.#notice({ type: 'agent_auth_failed', message: `Enrollment with a wrong secret from ${req.ip}.` })
       throw new ChannelError(401, 'AW_ERR_ENROLL_SECRET', 'wrong enrollment secret')
     }

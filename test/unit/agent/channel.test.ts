@@ -68,6 +68,15 @@ test('enrollment needs the secret and hands out sequential ids and distinct keys
   assert.deepEqual(notices.map((n) => n.type), ['agent_auth_failed', 'agent_enrolled', 'agent_enrolled'])
 })
 
+test('guessing the enrollment secret is throttled per address', async (t) => {
+  const { app } = await setup(t)
+  const attempt = (secret: string) => app.inject({ method: 'POST', url: `${PROTOCOL_PREFIX}/enroll`, payload: { secret, name: 'x' } })
+  for (let i = 0; i < 5; i++) assert.equal((await attempt(`guess-${i}`)).statusCode, 401)
+  const r = await attempt(SECRET)
+  assert.equal(r.statusCode, 429)
+  assert.equal(r.json<{ code: string }>().code, 'AW_ERR_ENROLL_THROTTLED')
+})
+
 test('stores a batch, stamps the authenticated agent, acks the highest seq, drops a resent batch', async (t) => {
   const { app, enroll, batch, sink } = await setup(t)
   const id = await enroll()
