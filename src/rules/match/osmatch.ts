@@ -1,9 +1,9 @@
 /**
  * OS_Match, Wazuh's "sregex" (src/os_regex/os_match*.c): alternatives separated by `|`, each a
  * plain case-insensitive substring, `^` anchoring it at the start and `$` at the end; a leading `!`
- * negates the whole pattern. It never
- * backtracks, so it is linear in the input by construction.
+ * negates the whole pattern. It never backtracks, so it is linear in the input by construction.
  */
+import { lowerOf } from './lower.js'
 
 interface Alternative {
   readonly text: string
@@ -28,7 +28,7 @@ export class OsMatch {
   }
 
   /** Tests `input`; `lower` may pass `input.toLowerCase()` when the caller already has it. */
-  test(input: string, lower: string = input.toLowerCase()): boolean {
+  test(input: string, lower: string = lowerOf(input)): boolean {
     return this.any(lower) !== this.negate
   }
 

@@ -8,6 +8,7 @@
  * longest literal it requires.
  */
 import { OsRegexVm, type Token } from './osregex-vm.js'
+import { lowerOf } from './lower.js'
 
 export class PatternError extends Error {
   constructor(message: string) {
@@ -133,11 +134,12 @@ export class OsRegex {
   }
 
   test(input: string, lower?: string): boolean {
+    lower ??= lowerOf(input)
     for (const a of this.alternatives) {
       if (a.literal !== undefined) {
-        if (literalIndex(a.literal, lower ?? (lower = input.toLowerCase())) >= 0) return true
+        if (literalIndex(a.literal, lower) >= 0) return true
       } else if (a.vm !== undefined) {
-        if (a.required !== undefined && !(lower ?? (lower = input.toLowerCase())).includes(a.required)) continue
+        if (a.required !== undefined && !lower.includes(a.required)) continue
         if (a.vm.test(input)) return true
       }
     }
@@ -146,13 +148,13 @@ export class OsRegex {
 
   /** Runs the expression, returning the match end and captures, or null. */
   exec(input: string): RegexMatch | null {
-    let lower: string | undefined
+    const lower = lowerOf(input)
     for (const a of this.alternatives) {
       if (a.literal !== undefined) {
-        const at = literalIndex(a.literal, lower ?? (lower = input.toLowerCase()))
+        const at = literalIndex(a.literal, lower)
         if (at >= 0) return { end: at + a.literal.text.length, captures: [] }
       } else if (a.vm !== undefined) {
-        if (a.required !== undefined && !(lower ?? (lower = input.toLowerCase())).includes(a.required)) continue
+        if (a.required !== undefined && !lower.includes(a.required)) continue
         // Most decoder prematches fail: reject with the allocation-free automaton first.
         if (!a.vm.test(input)) continue
         const m = a.vm.exec(input, true)
