@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { agentEvent } from '../agent/pipeline.js'
 import { InProcessBus } from '../bus/index.js'
 import { packageRoot } from '../rules/files.js'
 import { loadRuleset, type RulesetOptions } from '../rules/ruleset.js'
@@ -126,6 +127,12 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       enrollmentSecret: cfg.agents.enrollment_secret ?? enrollmentSecret(enrollmentSecretPath),
       registry,
       sink: { store: (agent, events) => bus.publish({ agent, events }), highestSeq: async (agent) => loop.highestSeq(agent) },
+      // Enrollments, revocations, disconnections... become events, so the rules can alert on them.
+      onNotice: (n) => {
+        const ev = agentEvent(n.type, n.message, 'armorwatch-manager')
+        const event = { ...ev, agent: n.agent ?? '', fields: { ...ev.fields, 'agent.message': n.message } }
+        bus.publish({ agent: n.agent ?? '000', events: [event] }).catch((err: Error) => o.notice?.(`agent notice lost: ${err.message}`))
+      },
     })
 
     const tls = cfg.tls.enabled
