@@ -2,8 +2,10 @@
  * `armorwatch logtest`: reads log lines on stdin (interactive or piped) and shows, for each event,
  * pre-decoding, decoding with its fields, and the rule that matched, as wazuh-logtest does; `-v`
  * adds the rule walk, `--json` prints one object per event. It loads exactly the ruleset the
- * manager would (same options) and says which files and which version it tested.
+ * manager would (same options, ./armorwatch.yaml by default like `armorwatch up`) and says which
+ * files and which version it tested.
  */
+import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import type { Command } from 'commander'
 import { action, Exit, type ExitCode } from './exit.js'
@@ -20,13 +22,21 @@ interface LogtestFlags extends RulesetFlags {
 }
 
 async function run(flags: LogtestFlags): Promise<ExitCode> {
+  // Like `armorwatch up`, read ./armorwatch.yaml when present, so the deployed ruleset is tested.
+  if (flags.config === undefined && flags.ruleset === undefined && existsSync('armorwatch.yaml')) flags.config = 'armorwatch.yaml'
   const rs = loadForCli(flags, process.stderr)
   if (rs === null) return Exit.Usage
   const interactive = process.stdin.isTTY === true
   const color = useColor(process.stderr)
   const user = rs.files.filter((f) => f.kind !== 'list').length
   process.stderr.write(
-    paint(`armorwatch logtest: ruleset ${rs.version}, ${user} rule/decoder files, ${rs.tree.nodes.size} rules${flags.ruleset !== undefined ? ` from ${flags.ruleset}` : ' (built-in)'}`, 'gray', color) + '\n',
+    paint(
+      `armorwatch logtest: ruleset ${rs.version}, ${user} rule/decoder files, ${rs.tree.nodes.size} rules` +
+        (flags.ruleset !== undefined ? ` from ${flags.ruleset}` : ' (built-in)') +
+        (flags.config !== undefined ? `, configuration ${flags.config}` : ''),
+      'gray',
+      color,
+    ) + '\n',
   )
   if (flags.verbose) for (const f of rs.files) process.stderr.write(paint(`  ${f.kind}: ${f.path}`, 'gray', color) + '\n')
   if (interactive) process.stderr.write('Type one log line per event (Ctrl-D to end).\n')
