@@ -46,7 +46,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       archive_events: z.boolean().default(false).describe("Keep every event, not only alerts (Wazuh's logall)."),
       retention_days: z.number().positive().optional().describe('Delete alerts and events older than this.'),
-      max_size: size.optional().describe('Delete the oldest alerts when the alert data grows past this size (e.g. 20GB).'),
+      max_size: size.optional().describe('Delete the oldest alerts and archived events when the store grows past this size (e.g. 20GB).'),
       retention_check_minutes: z.number().positive().default(60).describe('How often retention runs (online, in small steps).'),
     })
     .prefault({}),

@@ -1,6 +1,6 @@
 /**
  * The Store interface: alerts and archived events (analytics), plus small transactional state
- * (users, tokens, sessions, agents). The embedded default puts the first in DuckDB and the second
+ * (users, tokens, sessions, per-agent progress). The embedded default puts the first in DuckDB and the second
  * in SQLite; a PostgreSQL implementation follows and must pass the same tests.
  */
 import type { Event } from '../event/event.js'
@@ -24,7 +24,7 @@ export interface QueryResult {
 export interface RetentionPolicy {
   /** Alerts and events older than this many days are deleted. */
   maxAgeDays?: number
-  /** When the alert table's data exceeds this many bytes, the oldest alerts are deleted. */
+  /** When the database exceeds this many bytes, the oldest alerts and events are deleted (the same fraction of each). */
   maxBytes?: number
 }
 

@@ -197,15 +197,22 @@ export class DuckAlertStore implements AlertStore {
       }
     }
     if (policy.maxBytes !== undefined) {
-      const { alerts } = await this.stats()
+      const counts = await this.stats()
       const used = await this.usedBytes()
-      if (alerts > 0 && used > policy.maxBytes) {
-        // Keep as many of the newest alerts as fit at the current bytes per alert.
-        const keep = Math.floor(alerts * (policy.maxBytes / used))
-        const row = (
-          await this.reader.runAndReadAll(`SELECT epoch_ms(ts) FROM alerts ORDER BY ts DESC LIMIT 1 OFFSET $1`, [keep])
-        ).getRows()[0]
-        if (row) deletedAlerts += await this.deleteBefore('alerts', Number(row[0]) + 1)
+      if (used > policy.maxBytes) {
+        // Alerts and archived events share the file: both keep the same newest fraction, so a big
+        // archive cannot make the alerts vanish (nor the reverse).
+        const fraction = policy.maxBytes / used
+        for (const table of ['alerts', 'events'] as const) {
+          const keep = Math.floor(counts[table] * fraction)
+          const row = (
+            await this.reader.runAndReadAll(`SELECT epoch_ms(ts) FROM ${table} ORDER BY ts DESC LIMIT 1 OFFSET $1`, [keep])
+          ).getRows()[0]
+          if (!row) continue
+          const n = await this.deleteBefore(table, Number(row[0]) + 1)
+          if (table === 'alerts') deletedAlerts += n
+          else deletedEvents += n
+        }
       }
     }
     if (deletedAlerts + deletedEvents > 0) await this.writes.run(() => this.writer.run('CHECKPOINT'))

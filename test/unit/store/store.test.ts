@@ -58,14 +58,16 @@ test('retention by age deletes old alerts and events, day by day, while inserts 
   assert.deepEqual(left.rows, [{ count: 11 }])
 })
 
-test('retention by size keeps the newest alerts that fit', async (t) => {
+test('retention by size keeps the newest alerts and events that fit', async (t) => {
   const s = await openEmbeddedStore(tmp(t))
   t.after(() => s.close())
   const now = Date.parse('2026-11-23T00:00:00Z')
   await s.alerts.insertAlerts(Array.from({ length: 5000 }, (_, i) => alertAt(now - i * 60_000, i)))
-  await s.alerts.applyRetention({ maxBytes: 1 }, new Date(now))
-  const { alerts } = await s.alerts.stats()
-  assert.ok(alerts <= 1, `kept ${alerts}`)
+  await s.alerts.insertEvents(Array.from({ length: 3000 }, (_, i) => ({ seq: i + 1, time: new Date(now - i * 60_000).toISOString(), agent: 'a', source: 'file', location: 'x', kind: 'syslog' as const, raw: `e ${i}`, fields: {} })))
+  const res = await s.alerts.applyRetention({ maxBytes: 1 }, new Date(now))
+  const { alerts, events } = await s.alerts.stats()
+  assert.ok(alerts <= 1 && events <= 1, `kept ${alerts} alerts, ${events} events`)
+  assert.ok(res.deletedAlerts >= 4999 && res.deletedEvents >= 2999)
   const before = (await s.alerts.stats()).alerts
   await s.alerts.applyRetention({ maxBytes: 10 * 2 ** 30 }, new Date(now))
   assert.equal((await s.alerts.stats()).alerts, before)
