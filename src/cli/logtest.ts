@@ -46,7 +46,7 @@ async function run(flags: LogtestFlags): Promise<ExitCode> {
     if (rs.evaluator.trace !== null) rs.evaluator.trace = []
   }
   if (flags.verbose && !flags.json) rs.evaluator.trace = []
-  const analyzer = new LineAnalyzer(rs, flags.location, show, (e) => process.stderr.write(`armorwatch: ${e.location}:${e.line}: ${e.message}\n`))
+  const analyzer = new LineAnalyzer(rs, flags.location, show)
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity })
   for await (const line of rl) {
     analyzer.push(line)

@@ -10,10 +10,15 @@ import type { Outcome, Ruleset } from './ruleset.js'
 export interface AnalyzeResult {
   readonly alerts: Alert[]
   readonly outcomes: Outcome[]
+  /** Lines the parsers did not recognise (analysed as plain lines). */
   readonly errors: ParseError[]
 }
 
-/** Feeds lines of one source and reports each processed event, in order. */
+/**
+ * Feeds lines of one source and reports each processed event, in order. A line the parsers do not
+ * recognise (any other log) is still analysed, as a plain line through the pre-decoder and XML
+ * decoders; `onUnparsed` hears about it.
+ */
 export class LineAnalyzer {
   private readonly normalizer: Normalizer | null
 
@@ -21,10 +26,17 @@ export class LineAnalyzer {
     private readonly ruleset: Ruleset,
     private readonly location: string,
     private readonly onOutcome: (o: Outcome) => void,
-    onError: (e: ParseError) => void = () => {},
+    onUnparsed: (e: ParseError) => void = () => {},
   ) {
     this.normalizer = ruleset.native
-      ? new Normalizer({ location, emit: (e) => onOutcome(ruleset.process(e)), onError })
+      ? new Normalizer({
+          location,
+          emit: (e) => onOutcome(ruleset.process(e)),
+          onError: (e) => {
+            onUnparsed(e)
+            if (e.raw.trim() !== '') onOutcome(ruleset.analyzeRaw(e.raw, { location }))
+          },
+        })
       : null
   }
 

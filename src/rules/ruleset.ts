@@ -147,6 +147,11 @@ export class Ruleset {
         return this.process(event)
       }
     }
+    return this.analyzeRaw(line, opts)
+  }
+
+  /** One line through the pre-decoder and XML decoders only, as Wazuh's analysisd takes it. */
+  analyzeRaw(line: string, opts: { location?: string; time?: number; agent?: LogEvent['agent'] } = {}): Outcome {
     const ev = newLogEvent({ fullLog: line, location: opts.location ?? 'stdin', ...(opts.time !== undefined ? { time: opts.time } : {}), ...(opts.agent !== undefined ? { agent: opts.agent } : {}) })
     preDecode(ev)
     this.decoders.decode(ev)

@@ -58,7 +58,7 @@ test('analyze prints Wazuh alert JSON per line and exits 1 when there are alerts
   assert.deepEqual(alerts.map((a) => a.rule.id), ['110002', '110100'])
   assert.equal(alerts[0]?.data.audit.type, 'APPARMOR_DENIED')
   assert.equal(alerts[0]?.location, file)
-  assert.match(r.err, /2 events, 2 alerts, 0 unparsed lines/)
+  assert.match(r.err, /2 events, 2 alerts, 0 lines analysed as plain log lines/)
   const high = await cli('analyze', '--level', '5', file)
   assert.match(high.out, /\[10\] 110002 AppArmor blocked access to credential file \/etc\/shadow/)
   assert.doesNotMatch(high.out, /110100 AppArmor allowed/)
