@@ -8,6 +8,7 @@ import type { Agg, Expr, Query, SortKey, Stage, Value } from './ast.js'
 import type { Dialect } from './dialect.js'
 import { QueryError } from './errors.js'
 import { MAX_ROWS } from './parser.js'
+import { isoTime } from './time.js'
 import { canonicalField, COLUMN_BY_FIELD, type ColumnType } from '../schema.js'
 
 export type Param = string | number
@@ -197,9 +198,9 @@ function numberOf(field: string, v: Value): number {
 }
 
 function timeOf(v: Value): string {
-  const ms = Date.parse(v.text)
-  if (Number.isNaN(ms)) throw new QueryError(`'${v.text}' is not an ISO 8601 time`, v.pos)
-  return new Date(ms).toISOString()
+  const iso = isoTime(v.text)
+  if (iso === undefined) throw new QueryError(`'${v.text}' is not an ISO 8601 time`, v.pos)
+  return iso
 }
 
 /** `*` and `?` become LIKE's `%` and `_`; LIKE's own metacharacters are escaped. */

@@ -12,15 +12,25 @@ export class TimeRangeError extends Error {
   }
 }
 
+/**
+ * An ISO 8601 date or date-time (with any offset) as ISO UTC, or undefined. Stricter than
+ * Date.parse, which also takes `100701` (the year 100701) and other text no database will cast.
+ */
+export function isoTime(text: string): string | undefined {
+  if (!/^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?)?$/.test(text.trim())) return undefined
+  const ms = Date.parse(text.trim())
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString()
+}
+
 /** Resolves a time expression against `now` to an ISO 8601 UTC string. */
 export function parseTime(text: string, now: Date = new Date()): string {
   const t = text.trim()
   if (t === 'now') return now.toISOString()
   const m = REL.exec(t)
   if (m) return new Date(now.getTime() - Number(m[1]) * (UNIT_MS[m[2] as string] as number)).toISOString()
-  const ms = Date.parse(t)
-  if (Number.isNaN(ms)) throw new TimeRangeError(`invalid time '${text}': use now, 15m, 24h, 7d or an ISO 8601 time`)
-  return new Date(ms).toISOString()
+  const iso = isoTime(t)
+  if (iso === undefined) throw new TimeRangeError(`invalid time '${text}': use now, 15m, 24h, 7d or an ISO 8601 time`)
+  return iso
 }
 
 export interface TimeRange {
