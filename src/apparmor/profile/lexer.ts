@@ -174,15 +174,20 @@ function scanWord(text: string, start: number, inParens: boolean): number {
     else if (c === '{') braces++
     else if (c === '}') {
       if (braces > 0) braces--
-      else if (alpha) break
+      // A permission word ends at `}` (`r}`); other identifiers keep it, as flex's IDs do.
+      else if (alpha && MODE_WORD.test(text.slice(start, i))) break
     } else if (c === ',') {
+      const next = text[i + 1]
+      // Like flex's `,{ID_CHARS}`: a comma joins the word only when a word character follows,
+      // inside `{}` too (`{usr/,}` joins, `{a,,b}` does not).
+      if (next === undefined || isSpace(next) || next === ',' || next === '"' || next === '!') break
       if (braces === 0 && brackets === 0) {
-        const next = text[i + 1]
-        if (inParens || next === undefined || isSpace(next) || next === ',' || next === '}' || next === '"' || next === '!') break
+        if (inParens || next === '}') break
         if (MODE_WORD.test(text.slice(start, i))) break
       }
     } else if (c === ')' && inParens && braces === 0) break
     else if (alpha && (c === '=' || c === '(' || c === ')' || c === '<' || c === '>')) break
+    else if (alpha && c === '@' && text[i + 1] === '{') break // `owner@{HOME}/x`: keyword, then path
     else if (c === '-' && text[i + 1] === '>' && i > start) break
     i++
   }

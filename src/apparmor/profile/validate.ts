@@ -73,7 +73,7 @@ export function fileRuleData(rule: Rule): { data?: FileRuleData; error?: { at: W
 function isPathWord(w: Word): boolean {
   // apparmor_parser 3.0.8 lexes a bare name (letters and '_') as an identifier it accepts as a
   // path; `var/log/x` lexes as two tokens and is a syntax error.
-  return w.quoted || /^(\/|@\{[A-Za-z][A-Za-z0-9_]*\})/.test(w.text) || (/^[A-Za-z_]+$/.test(w.text) && !MODE_WORD.test(w.text))
+  return w.quoted || /^(\/|:|@\{[A-Za-z][A-Za-z0-9_]*\})/.test(w.text) || (/^[A-Za-z_]+$/.test(w.text) && !MODE_WORD.test(w.text))
 }
 
 /** Checks one rule; `report` gets every problem. */
@@ -201,10 +201,13 @@ function conds(rule: Rule, args: readonly Word[], report: Report, spec: CondSpec
     }
   }
   let positional = 0
+  const seen = new Set<string>()
   while (i < args.length) {
     const w = args[i] as Word
     if (args[i + 1]?.text === '=' || (args[i + 1]?.text === 'in' && args[i + 2]?.text === '(')) {
       const key = w.text
+      if (seen.has(key)) report(w, `${rule.kind} conditional "${key}" can only be specified once`)
+      seen.add(key)
       const check = spec.keys?.[key]
       if (!check) report(w, `unknown ${rule.kind} conditional '${key}'`)
       i += 2
@@ -219,6 +222,8 @@ function conds(rule: Rule, args: readonly Word[], report: Report, spec: CondSpec
           }
         }
       }
+      // A bare peer=LABEL is an AARE.
+      if (key === 'peer' && args[i - 1]?.text !== ')') for (const v of values) aare(v, report)
       if (key !== 'peer') for (const v of values) {
         const msg = check?.(v.value)
         if (msg) report(v, msg)

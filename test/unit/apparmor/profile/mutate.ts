@@ -109,6 +109,31 @@ export function mutate(text: string, rand: () => number, count: number): Mutatio
       const q = pick(['deny ', 'audit ', 'owner ', 'audit deny ', 'deny owner ', 'allow ', 'owner audit '])
       return { name: `qualify[${q.trim()}]@${i + 1}`, text: edit(i, l.replace(/^(\s*)/, `$1${q}`)) }
     },
+    () => {
+      if (!ruleLines.length) return undefined
+      const [l, i] = pick(ruleLines)
+      const at = Math.floor(rand() * (l.length + 1))
+      const c = pick([',', '{', '}', '(', ')', '[', ']', '"', '#', '@', '=', '*', '^', ' ', '-', '>', '\\', '!', ':', '/'])
+      return { name: `insert-char[${c}]@${i + 1}:${at + 1}`, text: edit(i, l.slice(0, at) + c + l.slice(at)) }
+    },
+    () => {
+      if (!ruleLines.length) return undefined
+      const [l, i] = pick(ruleLines)
+      const m = /^(\s*)(\S+)(\s+)(\S+)(.*)$/.exec(l)
+      if (!m) return undefined
+      return { name: `swap-words@${i + 1}`, text: edit(i, `${m[1]}${m[4]}${m[3]}${m[2]}${m[5]}`) }
+    },
+    () => {
+      if (!bodyLines.length) return undefined
+      const [l, i] = pick(bodyLines)
+      return { name: `dup-line@${i + 1}`, text: lines.slice(0, i + 1).concat(l, lines.slice(i + 1)).join('\n') }
+    },
+    () => {
+      if (!ruleLines.length) return undefined
+      const [l, i] = pick(ruleLines)
+      const kw = pick(['capability', 'network', 'signal', 'ptrace', 'dbus', 'unix', 'mount', 'umount', 'pivot_root', 'change_profile', 'link', 'file', 'owner', 'audit', 'deny', 'set', 'profile', 'hat', 'include'])
+      return { name: `keyword[${kw}]@${i + 1}`, text: edit(i, l.replace(/^(\s*)/, `$1${kw} `)) }
+    },
   ]
   for (let n = 0; out.length < count && n < count * 10; n++) {
     const m = pick(ops)()
