@@ -27,6 +27,11 @@ export interface Dialect {
   toNumber(expr: string): string
   /** A timestamp from an ISO 8601 text parameter. */
   toTimestamp(param: string): string
+  /** Plain-text tests, which engines run far faster than the equivalent LIKE patterns. */
+  contains(expr: string, param: string): string
+  containsIgnoreCase(expr: string, param: string): string
+  startsWith(expr: string, param: string): string
+  endsWith(expr: string, param: string): string
 }
 
 export const duckdb: Dialect = {
@@ -39,4 +44,8 @@ export const duckdb: Dialect = {
   timeBucket: (p, ts) => `epoch_ms(${ts}) // CAST(${p} AS BIGINT)`,
   toNumber: (e) => `TRY_CAST(${e} AS DOUBLE)`,
   toTimestamp: (p) => `CAST(${p} AS TIMESTAMP)`,
+  contains: (e, p) => `contains(${e}, ${p})`,
+  containsIgnoreCase: (e, p) => `contains(lower(${e}), lower(${p}))`,
+  startsWith: (e, p) => `starts_with(${e}, ${p})`,
+  endsWith: (e, p) => `ends_with(${e}, ${p})`,
 }
