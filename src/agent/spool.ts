@@ -151,7 +151,7 @@ export class Spool {
     const first = this.#nextSeq
     for (const ev of events) ev.seq = this.#nextSeq++
     const head = JSON.stringify({ first, n: events.length, p: positions })
-    const payload = Buffer.from(head + '\n' + events.map((e) => JSON.stringify(e) + '\n').join(''), 'utf8')
+    const payload = Buffer.from(events.length ? `${head}\n${events.map((e) => JSON.stringify(e)).join('\n')}\n` : `${head}\n`, 'utf8')
     const last = this.#nextSeq - 1
     const r = new Promise<{ first: number; last: number }>((resolve, reject) =>
       this.#queue.push({ payload, first, last, positions, resolve, reject }),
