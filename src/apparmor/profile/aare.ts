@@ -28,7 +28,7 @@ export function checkAare(pattern: string): string | undefined {
       if (c === ']') inClass = false
       else if (c === '-' && last !== undefined && pattern[i + 1] !== undefined && pattern[i + 1] !== ']') {
         const hi = pattern[i + 1] === '\\' ? pattern[i + 2] : pattern[i + 1]
-        if (rangeEnd || hi === undefined || hi < last) return `Regex grouping error: invalid range in character class of '${pattern}'`
+        if (rangeEnd || hi === undefined) return `Regex grouping error: invalid range in character class of '${pattern}'`
         i += pattern[i + 1] === '\\' ? 2 : 1
         last = hi
         rangeEnd = true

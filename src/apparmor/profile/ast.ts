@@ -51,6 +51,8 @@ export interface Include {
   readonly ifExists: boolean
   /** Written with the legacy `#include` spelling. */
   readonly hash: boolean
+  /** Written as a bare path (`include abstractions/base`), neither `<...>` nor quoted. */
+  readonly bare?: boolean
   readonly pos: Pos
 }
 

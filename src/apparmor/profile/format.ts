@@ -34,7 +34,7 @@ function emit(nodes: readonly Node[], depth: number, out: string[], st: State): 
         out.push(`${pad}abi ${n.angle ? `<${n.path}>` : JSON.stringify(n.path)},`)
         break
       case 'include':
-        out.push(`${pad}${n.hash ? '#include' : 'include'}${n.ifExists ? ' if exists' : ''} ${n.angle ? `<${n.path}>` : JSON.stringify(n.path)}`)
+        out.push(`${pad}${n.hash ? '#include' : 'include'}${n.ifExists ? ' if exists' : ''} ${n.angle ? `<${n.path}>` : n.bare ? n.path : JSON.stringify(n.path)}`)
         break
       case 'assign':
         out.push(`${pad}${n.variable} ${n.op} ${n.values.map((v) => v.text).join(' ')}`)

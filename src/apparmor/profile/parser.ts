@@ -141,14 +141,16 @@ class Parser {
       ifExists = true
     }
     const target = this.peek()
-    if (target?.kind !== 'angle' && target?.kind !== 'string') {
+    // apparmor_parser also takes a bare path: `include abstractions/base`.
+    const bare = target?.kind === 'word' && !target.newline
+    if (target?.kind !== 'angle' && target?.kind !== 'string' && !bare) {
       this.error(target ?? t, `include needs a <path> or "path", found ${describe(target)}`)
       this.recover()
       return undefined
     }
     this.i++
     const path = target.kind === 'angle' ? target.text : unquote(target.text)
-    return { type: 'include', path, angle: target.kind === 'angle', ifExists, hash: t.hash === true, pos: posOf(t) }
+    return { type: 'include', path, angle: target.kind === 'angle', ifExists, hash: t.hash === true, ...(bare ? { bare: true } : {}), pos: posOf(t) }
   }
 
   private abi(): Node | undefined {
@@ -338,7 +340,7 @@ class Parser {
 
   private bodyItem(t: Token): Node | undefined {
     if (t.kind === 'comment') return this.comment()
-    if (t.kind === 'include' || (this.isWord(t, 'include') && ['angle', 'string'].includes(this.peek(1)?.kind ?? '') ) || (this.isWord(t, 'include') && this.isWord(this.peek(1), 'if'))) return this.include()
+    if (t.kind === 'include' || (this.isWord(t, 'include') && this.peek(1) !== undefined && !this.peek(1)?.newline && this.peek(1)?.kind !== 'comma')) return this.include()
     if (this.isWord(t, 'profile') || this.isWord(t, 'hat') || (t.kind === 'word' && t.text.startsWith('^'))) return this.profile()
     if (this.isWord(t, 'if')) return this.conditional()
     if (t.kind === 'word' && /^[@$]/.test(t.text) && this.peek(1)?.kind === 'assign') {

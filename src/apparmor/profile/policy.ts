@@ -4,7 +4,7 @@
  * preamble (tunables included), then every rule validated and every variable reference checked.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import type { Abi, Assign, Diagnostic, Include, Node, Profile, ProfileFile, Qualifiers, Rule } from './ast.js'
 import { parseProfileText, type ParseContext } from './parser.js'
 import { fileRuleData, validateProfileHeader, validateRule, type ValidateOptions } from './validate.js'
@@ -85,12 +85,12 @@ class Loader {
   }
 
   /** The files an include names (several for a directory), or undefined when it cannot be found. */
-  resolveInclude(node: Include | Abi, from: string): string[] | undefined {
+  resolveInclude(node: Include | Abi): string[] | undefined {
     const candidates = node.angle
       ? this.dirs.map((d) => join(d, node.path))
       : isAbsolute(node.path)
         ? [node.path]
-        : [resolve(node.path), join(dirname(from), node.path)]
+        : [resolve(node.path)] // like apparmor_parser: relative to the working directory
     for (const c of candidates) {
       let st
       try {
@@ -112,7 +112,7 @@ class Loader {
   }
 
   private included(node: Include, from: string, context: ParseContext): ProfileFile[] {
-    const files = this.resolveInclude(node, from)
+    const files = this.resolveInclude(node)
     if (!files) {
       if (!node.ifExists) this.report(from, { ...node.pos, message: `Could not open '${node.path}'` })
       return []
@@ -134,7 +134,7 @@ class Loader {
         if (n.type === 'assign') assigns.push({ assign: n, file: f.path })
         else if (n.type === 'include') this.included(n, f.path, 'top').forEach(walkTop)
         else if (n.type === 'profile') profiles.push({ profile: n, file: f.path })
-        else if (n.type === 'abi' && !this.resolveInclude(n, f.path)) this.report(f.path, { ...n.pos, message: `Could not open '${n.path}'` })
+        else if (n.type === 'abi' && !this.resolveInclude(n)) this.report(f.path, { ...n.pos, message: `Could not open '${n.path}'` })
       }
     }
     walkTop(file)

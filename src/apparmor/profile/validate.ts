@@ -114,7 +114,8 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'unix':
       return conds(rule, args, report, {
         access: UNIX_ACCESS,
-        keys: { type: any, protocol: any, addr: any, label: any, attr: any, opt: any, peer: any },
+        // apparmor_parser 3.0.8 refuses protocol=, attr= and opt= although the man page lists them.
+        keys: { type: socketType, addr: any, label: any, peer: any, ...(opts.abi >= 4 ? { protocol: any, attr: any, opt: any } : {}) },
       })
     case 'mount':
     case 'remount':
@@ -141,6 +142,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
       const timed = name.text === 'cpu' || name.text === 'rttime'
       const ok = value.text === 'infinity' || (sized ? /^\d+[KMG]?B?$/i : timed ? /^\d+[a-z]*$/i : /^-?\d+$/).test(value.text)
       if (!ok) report(value, `invalid value '${value.text}' for rlimit ${name.text}`)
+      else if (name.text === 'nice' && (Number(value.text) < -20 || Number(value.text) > 19)) report(value, `RLIMIT 'nice' out of range (-20 .. 19) ${value.text}`)
       return
     }
     case 'userns':
@@ -157,6 +159,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
 }
 
 const any = (): string | undefined => undefined
+const socketType = (v: string): string | undefined => (NETWORK_TYPES.has(v) ? undefined : `socket rule: invalid socket type '${v}'`)
 
 function signalName(v: string): string | undefined {
   if (SIGNALS.has(v)) return undefined

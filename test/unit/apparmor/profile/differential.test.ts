@@ -31,7 +31,8 @@ function corpus(): string[] {
 
 function apparmorParser(path: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('apparmor_parser', ['-QK', '-M', FEATURES, '-I', '/etc/apparmor.d', path], (err) => resolve(!err))
+    // From /etc/apparmor.d, where relative (quoted or bare) includes resolve for both parsers.
+    execFile('apparmor_parser', ['-QK', '-M', FEATURES, '-I', '/etc/apparmor.d', path], { cwd: '/etc/apparmor.d' }, (err) => resolve(!err))
   })
 }
 
@@ -82,6 +83,26 @@ test('check agrees with apparmor_parser on seeded mutations', async () => {
     assert.ok(rate >= 0.97, `agreement ${(rate * 100).toFixed(1)}%, disagreements:\n${disagree.join('\n')}`)
     assert.ok(real.some((ok) => !ok) && real.some((ok) => ok), 'the mutations include both valid and invalid profiles')
   } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('check agrees with apparmor_parser on one rule of every kind, valid and not', async () => {
+  const snippets = readFileSync(fileURLToPath(new URL('../../../fixtures/profiles/rule-snippets.txt', import.meta.url)), 'utf8').split('\n').filter(Boolean)
+  const dir = mkdtempSync(join(tmpdir(), 'aw-profile-snip-'))
+  const cwd = process.cwd()
+  try {
+    const paths = snippets.map((line, i) => {
+      const path = join(dir, `s${i}`)
+      writeFileSync(path, `include <tunables/global>\nprofile p /usr/bin/p {\n  ${line}\n}\n`)
+      return path
+    })
+    const real = await verdicts(paths)
+    process.chdir('/etc/apparmor.d')
+    const disagree = snippets.filter((_, i) => checkFile(paths[i] as string).ok !== real[i])
+    assert.deepEqual(disagree, [])
+  } finally {
+    process.chdir(cwd)
     rmSync(dir, { recursive: true, force: true })
   }
 })
