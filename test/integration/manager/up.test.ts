@@ -88,6 +88,15 @@ local_agent: { files: [${log}], from_beginning: true }
   await assert.rejects(get(`${m.url}/api/health`, {}), /self[- ]signed|unable to verify|certificate/i)
   assert.equal((await get(`${m.url}/api/health`, {}, ca)).status, 200)
   assert.equal((await get(`${m.url}/api/alerts`, {}, ca)).status, 401)
+  // Over TLS the session cookie is Secure as well as HttpOnly and SameSite=Strict.
+  const cookie = await new Promise<string>((resolve, reject) => {
+    const body = JSON.stringify({ username: 'admin', password: 'a very good password' })
+    request(`${m.url}/api/auth/login`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume()
+      resolve(String(res.headers['set-cookie']))
+    }).on('error', reject).end(body)
+  })
+  assert.match(cookie, /aw_session=.+; .*HttpOnly; Secure; SameSite=Strict/)
 
   // The local agent reads the file; wait until its alerts are stored.
   for (let i = 0; i < 200; i++) {
