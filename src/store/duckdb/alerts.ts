@@ -26,17 +26,18 @@ import { MIGRATIONS } from './migrations.js'
 const DAY_MS = 86_400_000
 const TEXT_LIST = LIST(VARCHAR)
 
-/** The alert time as an ISO UTC text DuckDB casts directly; other offsets are normalized first. */
+/**
+ * The alert time as ISO UTC text, which DuckDB casts natively; always re-formatted from the parsed
+ * time, so that no odd offset or impossible date can make a whole batch fail in the cast.
+ */
 function isoUtc(iso: string | undefined, fallback: number): string {
-  if (iso !== undefined && ISO_Z.test(iso)) return iso
   const ms = iso === undefined ? NaN : Date.parse(iso)
   return new Date(Number.isNaN(ms) ? fallback : ms).toISOString()
 }
-const ISO_Z = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
 
 /** Plain tokens (group names, MITRE ids) as list text; anything else through a typed list value. */
 function appendList(ap: DuckDBAppender, items: readonly string[]): void {
-  if (items.every((x) => PLAIN.test(x))) ap.appendVarchar(`[${items.join(',')}]`)
+  if (items.every((x) => PLAIN.test(x) && !/^null$/i.test(x))) ap.appendVarchar(`[${items.join(',')}]`)
   else ap.appendList(listValue(items), TEXT_LIST)
 }
 const PLAIN = /^[A-Za-z0-9_.:@/+-]+$/
@@ -63,7 +64,8 @@ export class DuckAlertStore implements AlertStore {
   static async open(path: string): Promise<DuckAlertStore> {
     const instance = await DuckDBInstance.create(path)
     const writer = await instance.connect()
-    await writer.run("SET wal_autocheckpoint = '1GB'")
+    // Fewer, larger checkpoints: appends are already batched, and each checkpoint re-compresses.
+    await writer.run("SET wal_autocheckpoint = '256MB'")
     await migrate(writer)
     const reader = await instance.connect()
     const max = async (table: string) =>

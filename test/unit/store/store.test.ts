@@ -44,6 +44,23 @@ test('the embedded store keeps alerts and events in real files across reopen, wi
   assert.deepEqual(readdirSync(dir).filter((f) => !/(\.wal|-wal|-shm)$/.test(f)).sort(), ['alerts.duckdb', 'state.sqlite'])
 })
 
+test('odd values in list and time columns are stored faithfully, never failing the batch', async (t) => {
+  const s = await openEmbeddedStore(tmp(t))
+  t.after(() => s.close())
+  const odd: AlertDoc = {
+    timestamp: '2026-11-20T10:01:05.905+0100',
+    rule: { id: '1', level: 3, groups: ['NULL', 'a,b', '[x]', 'with space', "qu'ote", ''] },
+    full_log: 'odd',
+  }
+  const bad: AlertDoc = { timestamp: '2026-13-45T99:99:99Z', rule: { id: '2', level: 3, groups: ['apparmor'] }, full_log: 'bad time' }
+  await s.alerts.insertAlerts([odd, bad])
+  const r = await s.alerts.query('| stats count by rule.groups | sort rule.groups')
+  assert.deepEqual(r.rows.map((x) => x['rule.groups']), ['', 'NULL', '[x]', 'a,b', 'apparmor', "qu'ote", 'with space'])
+  const t1 = await s.alerts.query('| timechart span=1h count')
+  assert.equal(t1.rows[0]?.time, '2026-11-20T09:00:00.000Z', 'offsets are normalized to UTC')
+  assert.deepEqual((await s.alerts.query('rule.groups: "a,b" | fields rule.id')).rows, [{ 'rule.id': '1' }])
+})
+
 test('retention by age deletes old alerts and events, day by day, while inserts go on', async (t) => {
   const s = await openEmbeddedStore(tmp(t))
   t.after(() => s.close())
