@@ -11,10 +11,12 @@ import { action, CliError, Exit, type ExitCode } from './exit.js'
 import { formatTable, paint, useColor } from './output.js'
 import { addRulesetOptions, loadForCli, type RulesetFlags } from '../rules/cli-options.js'
 import { LineAnalyzer } from '../rules/analyze.js'
+import { AlertImporter, StoreBusyError } from '../store/import.js'
 
 interface AnalyzeFlags extends RulesetFlags {
   json?: boolean
   level: string
+  dataDir?: string
 }
 
 const LEVEL_COLOR = (level: number) => (level >= 12 ? 'red' : level >= 7 ? 'yellow' : 'cyan') as 'red' | 'yellow' | 'cyan'
@@ -30,6 +32,11 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
   }
   const rs = loadForCli(flags, process.stderr)
   if (rs === null) return Exit.Usage
+  // --data-dir: the alerts also go into that store (offline import; the manager must not hold it).
+  const importer = flags.dataDir === undefined ? undefined : await AlertImporter.open(flags.dataDir).catch((err: Error) => {
+    throw new CliError(err instanceof StoreBusyError ? err.message : `cannot open the store in ${flags.dataDir}: ${err.message}`)
+  })
+  let importing: Promise<void> = Promise.resolve()
   const color = useColor()
   const byRule = new Map<string, { level: number; description: string; count: number }>()
   let events = 0
@@ -39,6 +46,7 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
     const s = byRule.get(a.rule.id) ?? { level: a.rule.level, description: a.rule.description, count: 0 }
     s.count++
     byRule.set(a.rule.id, s)
+    if (importer) importing = importer.add(a)
     buffered += flags.json
       ? JSON.stringify(a) + '\n'
       : `${a.timestamp} ${paint(`[${a.rule.level}]`, LEVEL_COLOR(a.rule.level), color)} ${a.rule.id} ${a.rule.description} (${a.location})\n`
@@ -57,6 +65,7 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
     const input = f === '-' ? process.stdin : createReadStream(f, { encoding: 'utf8' })
     for await (const line of createInterface({ input, crlfDelay: Infinity })) {
       analyzer.push(line)
+      await importing
       if (buffered.length > 1 << 16) {
         process.stdout.write(buffered)
         buffered = ''
@@ -65,6 +74,10 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
     analyzer.flush()
   }
   process.stdout.write(buffered)
+  if (importer) {
+    await importer.close()
+    process.stderr.write(`${importer.imported} alerts stored in ${flags.dataDir}\n`)
+  }
   const alerts = [...byRule.values()].reduce((n, s) => n + s.count, 0)
   const rows = [...byRule.entries()]
     .sort((a, b) => b[1].level - a[1].level || b[1].count - a[1].count)
@@ -83,5 +96,6 @@ export function register(program: Command): void {
     .argument('[file...]', 'log files (- for stdin)')
     .option('--json', 'print alerts as Wazuh alert JSON, one per line (summary on stderr)')
     .option('--level <n>', 'only alerts of this level or higher', '1')
+    .option('--data-dir <dir>', 'also store the alerts in the embedded store in this data directory (offline import)')
   addRulesetOptions(cmd).action(action(run))
 }
