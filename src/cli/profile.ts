@@ -114,6 +114,7 @@ export function register(program: Command): void {
         for (const f of files) {
           let text: string
           try {
+            if (!statSync(f).isFile()) throw new Error('not a regular file')
             text = readFileSync(f, 'utf8')
           } catch (err) {
             throw new CliError(`cannot read ${f}: ${(err as Error).message}`)

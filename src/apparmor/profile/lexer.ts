@@ -52,7 +52,11 @@ export function tokenize(text: string): Token[] {
   let lineStart = 0
   let newline = true
   let parenDepth = 0
+  // In a variable's value (`@{pid}={[1-9],...}`) a `{` starts a word, not a block; until end of line.
+  let inValue = false
   const push = (kind: TokenKind, start: number, end: number, extra?: { text?: string; hash?: boolean }): void => {
+    const prev = out[out.length - 1]
+    if (kind === 'assign' && prev?.kind === 'word' && /^[@$]/.test(prev.text)) inValue = true
     out.push({ kind, text: extra?.text ?? text.slice(start, end), line, column: start - lineStart + 1, newline, ...(extra?.hash ? { hash: true } : {}) })
     newline = false
   }
@@ -63,6 +67,7 @@ export function tokenize(text: string): Token[] {
       line++
       lineStart = i
       newline = true
+      inValue = false
       continue
     }
     if (isSpace(c)) {
@@ -136,7 +141,8 @@ export function tokenize(text: string): Token[] {
       push('angle', start, i, { text: text.slice(start + 1, end).trim() })
       continue
     }
-    if (c === '}' || (c === '{' && (i + 1 >= text.length || isSpace(text[i + 1]) || text[i + 1] === '}'))) {
+    // `{` opens a block, except in a variable's value or right after `=` or `->` (`member={a,b}`).
+    if (c === '}' || (c === '{' && !inValue && !['assign', 'arrow'].includes(out[out.length - 1]?.kind ?? ''))) {
       i++
       push(c === '{' ? 'open' : 'close', start, i)
       continue

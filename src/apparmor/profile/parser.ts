@@ -255,7 +255,7 @@ class Parser {
         this.i += 2
         xattrs = this.parenList('xattrs')
         if (!xattrs) return undefined
-      } else if ((t.kind === 'word' || t.kind === 'string') && keyword === 'profile' && !attachment && !flags && !xattrs) {
+      } else if ((t.kind === 'word' || t.kind === 'string') && keyword !== '' && !attachment && !flags && !xattrs) {
         attachment = wordOf(t)
         this.i++
       } else {
@@ -300,7 +300,10 @@ class Parser {
         if (t) this.i--
         return undefined
       }
-      if (t.kind === 'rparen') return out
+      if (t.kind === 'rparen') {
+        if (out.length === 0) this.error(t, `empty ${what} list`)
+        return out
+      }
       if (t.kind === 'comma') continue
       if (t.kind === 'assign' && out.length > 0) {
         const v = this.next()
@@ -428,7 +431,8 @@ class Parser {
     }
     const qualifiers: Qualifiers = q
     const t = this.peek()
-    if (t?.kind === 'open' && t !== start) {
+    // A bare `{ ... }` groups rules without qualifiers; apparmor_parser accepts it.
+    if (t?.kind === 'open') {
       this.i++
       const body = this.parseBody(true)
       if (qualifiers.access === 'deny') {

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
-import type { Abi, Assign, Diagnostic, Include, Node, Profile, ProfileFile, Qualifiers, Rule } from './ast.js'
+import type { Abi, Assign, Conditional, Diagnostic, Include, Node, Profile, ProfileFile, Qualifiers, Rule, Word } from './ast.js'
 import { parseProfileText, type ParseContext } from './parser.js'
 import { fileRuleData, validateProfileHeader, validateRule, type ValidateOptions } from './validate.js'
 import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references } from './variables.js'
@@ -38,6 +38,9 @@ export interface Policy {
   /** The rules of a profile (not of its hats/children), includes expanded, in order. */
   rules(profile: Profile): PlacedRule[]
 }
+
+/** Profile files are small; anything bigger is refused rather than read. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024
 
 /** Files apparmor_parser skips when an include names a directory. */
 const SKIPPED = /(^\.|~$|\.(dpkg-(new|old|dist|bak|remove)|pacsave|pacnew|rpmnew|rpmsave|orig|rej)$|^README$)/
@@ -73,6 +76,9 @@ class Loader {
     if (hit) return hit
     let src: string
     try {
+      const st = text === undefined ? statSync(path) : undefined
+      if (st && !st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' })
+      if (st && st.size > MAX_FILE_BYTES) throw Object.assign(new Error('too large'), { code: `larger than ${MAX_FILE_BYTES} bytes` })
       src = text ?? readFileSync(path, 'utf8')
     } catch (err) {
       this.report(this.main, { line: 1, column: 1, message: `Could not open '${path}': ${(err as NodeJS.ErrnoException).code ?? String(err)}` })
@@ -98,6 +104,8 @@ class Loader {
       } catch {
         continue
       }
+      // Never a device or FIFO (`include /dev/urandom` would read forever).
+      if (!st.isDirectory() && !st.isFile()) continue
       if (st.isDirectory()) {
         if (node.type === 'abi') return [c]
         return readdirSync(c)
@@ -127,10 +135,13 @@ class Loader {
     const assigns: { assign: Assign; file: string }[] = []
     const profiles: { profile: Profile; file: string }[] = []
     const seenTop = new Set<string>()
+    let profileSeen = false
     const walkTop = (f: ProfileFile): void => {
       if (seenTop.has(f.path)) return
       seenTop.add(f.path)
       for (const n of f.body) {
+        if (n.type === 'profile') profileSeen = true
+        if (n.type === 'abi' && profileSeen) this.report(f.path, { ...n.pos, message: 'abi must come before the profiles' })
         if (n.type === 'assign') assigns.push({ assign: n, file: f.path })
         else if (n.type === 'include') this.included(n, f.path, 'top').forEach(walkTop)
         else if (n.type === 'profile') profiles.push({ profile: n, file: f.path })
@@ -139,7 +150,15 @@ class Loader {
     }
     walkTop(file)
     const variables = collectVariables(assigns, this.abi, (d) => this.report(d.file ?? path, d))
-    for (const { assign, file: f } of assigns) for (const v of assign.values) this.checkRefs(v.value, v.pos, f, variables)
+    // Booleans: only true/false, and conditions may only use defined ones.
+    const booleans = new Set<string>()
+    for (const { assign, file: f } of assigns) {
+      if (!assign.variable.startsWith('$')) continue
+      booleans.add(assign.variable.replace(/[${}]/g, ''))
+      const v = assign.values.map((x) => x.value).join(' ')
+      if (v !== 'true' && v !== 'false') this.report(f, { ...assign.pos, message: `Invalid boolean assignment for (${assign.variable}): ${v} is not true or false` })
+    }
+    this.booleans = booleans
     // 2. Profiles: headers, names, rules (includes in body context validated once each).
     const opts: ValidateOptions = { abi: this.abi }
     const seenBody = new Set<string>()
@@ -151,6 +170,7 @@ class Loader {
           for (const w of n.words) this.checkRefs(w.value, w.pos, f, variables)
         } else if (n.type === 'block') checkBody(n.body, f)
         else if (n.type === 'if') {
+          this.checkCondition(n, f, variables)
           checkBody(n.body, f)
           let e = n.else
           while (e) {
@@ -159,6 +179,7 @@ class Loader {
               break
             }
             const c = e as Exclude<typeof e, readonly Node[]>
+            this.checkCondition(c, f, variables)
             checkBody(c.body, f)
             e = c.else
           }
@@ -223,7 +244,8 @@ class Loader {
       const { data } = fileRuleData(rule)
       if (!data?.path || !data.mode?.exec) continue
       const exec = `${data.mode.exec}${data.target ? ` -> ${data.target.value}` : ''}`
-      const key = `${qualifiers.owner ? 'owner ' : ''}${data.path.value}`
+      // owner and other rules overlap for the owner's accesses: they merge into one.
+      const key = data.path.value
       const before = seen.get(key)
       if (before !== undefined && before !== exec) {
         this.report(file, { ...p.name.pos, message: `profile ${p.name.value}: has merged rule ${data.path.value} with conflicting x modifiers (${before} and ${exec})` })
@@ -232,10 +254,33 @@ class Loader {
     }
   }
 
-  private checkRefs(text: string, pos: { line: number; column: number }, file: string, vars: ReadonlyMap<string, unknown>): void {
+  private booleans: ReadonlySet<string> = new Set()
+
+  private checkCondition(c: Conditional, file: string, vars: ReadonlyMap<string, readonly string[]>): void {
+    for (let i = 0; i < c.condition.length; i++) {
+      const w = c.condition[i] as Word
+      if (w.text.startsWith('$') && !this.booleans.has(w.text.replace(/[${}]/g, ''))) {
+        this.report(file, { ...w.pos, message: `Unset boolean variable ${w.text} used in if-expression` })
+      }
+      if (w.text.startsWith('@') && c.condition[i - 1]?.text !== 'defined') this.checkRefs(w.text, w.pos, file, vars)
+    }
+  }
+
+  /** Every variable a text uses must be defined, and so must those their values use, without cycles. */
+  private checkRefs(text: string, pos: { line: number; column: number }, file: string, vars: ReadonlyMap<string, readonly string[]>, stack: readonly string[] = []): void {
     const builtins = this.abi >= 4 ? BUILTIN_VARIABLES_4 : BUILTIN_VARIABLES
     for (const name of references(text)) {
-      if (!vars.has(name) && !builtins.has(name)) this.report(file, { ...pos, message: `Found reference to variable ${name}, but is never declared` })
+      if (builtins.has(name)) continue
+      const values = vars.get(name)
+      if (!values) {
+        this.report(file, { ...pos, message: `Found reference to variable ${name}, but is never declared` })
+        continue
+      }
+      if (stack.includes(name)) {
+        this.report(file, { ...pos, message: `Variable @{${name}} is referenced recursively (by @{${stack[stack.length - 1]}})` })
+        continue
+      }
+      for (const v of values) this.checkRefs(v, pos, file, vars, [...stack, name])
     }
   }
 }

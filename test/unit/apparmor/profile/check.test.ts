@@ -40,6 +40,11 @@ test('errors carry the line and column of the offending word', () => {
   assert.match(first('profile a {\n  /a r,\n')?.message ?? '', /missing '}'/)
 })
 
+test('includes of devices are refused, not read (a mutation once included /dev/urandom)', () => {
+  assert.match(first('include /dev/urandom\nprofile a {\n}\n')?.message ?? '', /Could not open/)
+  assert.equal(checkFile('/dev/zero').ok, false)
+})
+
 test('4.x syntax needs --abi 4', () => {
   assert.equal(check('profile a {\n  userns,\n}\n').ok, false)
   assert.equal(check('profile a {\n  userns,\n  mqueue r type=posix /q,\n  all,\n}\n', 4).ok, true)

@@ -87,22 +87,48 @@ test('check agrees with apparmor_parser on seeded mutations', async () => {
   }
 })
 
-test('check agrees with apparmor_parser on one rule of every kind, valid and not', async () => {
-  const snippets = readFileSync(fileURLToPath(new URL('../../../fixtures/profiles/rule-snippets.txt', import.meta.url)), 'utf8').split('\n').filter(Boolean)
-  const dir = mkdtempSync(join(tmpdir(), 'aw-profile-snip-'))
+/** Writes each case to a file, runs both parsers from /etc/apparmor.d, and lists the cases they disagree on. */
+async function disagreements(cases: readonly string[], text: (c: string) => string): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-profile-cases-'))
   const cwd = process.cwd()
   try {
-    const paths = snippets.map((line, i) => {
-      const path = join(dir, `s${i}`)
-      writeFileSync(path, `include <tunables/global>\nprofile p /usr/bin/p {\n  ${line}\n}\n`)
+    const paths = cases.map((c, i) => {
+      const path = join(dir, `c${i}`)
+      writeFileSync(path, text(c))
       return path
     })
     const real = await verdicts(paths)
     process.chdir('/etc/apparmor.d')
-    const disagree = snippets.filter((_, i) => checkFile(paths[i] as string).ok !== real[i])
-    assert.deepEqual(disagree, [])
+    return cases.filter((_, i) => checkFile(paths[i] as string).ok !== real[i])
   } finally {
     process.chdir(cwd)
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+const fixtureLines = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../../fixtures/profiles/${name}`, import.meta.url)), 'utf8').split('\n').filter(Boolean)
+
+test('check agrees with apparmor_parser on one rule of every kind, valid and not', async () => {
+  const snippets = fixtureLines('rule-snippets.txt')
+  assert.deepEqual(await disagreements(snippets, (line) => `include <tunables/global>\nprofile p /usr/bin/p {\n  ${line}\n}\n`), [])
+})
+
+test('check agrees with apparmor_parser on headers, hats, variables, aliases, abi and conditionals', async () => {
+  // One file per line, `\n` written as two characters.
+  const cases = fixtureLines('file-cases.txt')
+  assert.deepEqual(await disagreements(cases, (c) => c.replace(/\\n/g, '\n') + '\n'), [])
+})
+
+test('the snippet runner is not trivially agreeing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-profile-sanity-'))
+  try {
+    const ok = join(dir, 'ok')
+    const bad = join(dir, 'bad')
+    writeFileSync(ok, 'profile p {\n  /a r,\n}\n')
+    writeFileSync(bad, 'profile p {\n  /a rz,\n}\n')
+    assert.deepEqual(await verdicts([ok, bad]), [true, false])
+  } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 })
