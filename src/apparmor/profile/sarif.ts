@@ -21,7 +21,6 @@ export function toSarif(rules: readonly Pick<LintRule, 'id' | 'name' | 'severity
           driver: {
             name: 'armorwatch',
             version: VERSION,
-            informationUri: 'https://github.com/armorwatch/armorwatch',
             rules: rules.map((r) => ({
               id: r.id,
               name: r.name,
