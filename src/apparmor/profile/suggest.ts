@@ -8,7 +8,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Event } from '../../event/event.js'
-import type { Profile, ProfileFile } from './ast.js'
+import type { Profile, ProfileFile, Rule, Word } from './ast.js'
+import { formatMode, type FileMode, type Perm } from './mode.js'
+import { fileRuleData } from './validate.js'
 import { Evaluator, findProfile, type Query } from './evaluate.js'
 import { toAccess, type LoggedAccess } from './logaccess.js'
 import { parseProfileText } from './parser.js'
@@ -89,6 +91,8 @@ const isSensitive = (path: string) => SENSITIVE.some((re) => re.test(path))
 interface Draft {
   readonly lines: string[]
   readonly withheld: string[]
+  /** Existing rules whose permissions grow: the new text of their permission word. */
+  readonly widen: { readonly line: number; readonly column: number; readonly old: string; readonly mode: string }[]
 }
 
 export function suggest(events: readonly Event[], opts: SuggestOptions = {}): ProposedProfile[] {
@@ -128,11 +132,18 @@ export function suggest(events: readonly Event[], opts: SuggestOptions = {}): Pr
       const target = parent && sub ? (findProfile(policy as Policy, `${top}//${sub}`) ?? undefined) : parent
       const draft = rulesFor(accesses, policy, target, { style, allowSensitive: opts.allowSensitive === true, index, abstractions })
       withheld.push(...draft.withheld)
-      if (draft.lines.length === 0) continue
+      if (draft.lines.length === 0 && draft.widen.length === 0) continue
+      for (const w of draft.widen) {
+        const l = lines[w.line - 1] ?? ''
+        lines[w.line - 1] = l.slice(0, w.column - 1) + w.mode + l.slice(w.column - 1 + w.old.length)
+        added.push(lines[w.line - 1]?.trim() ?? '')
+      }
       if (target) {
-        const indent = ' '.repeat(target.pos.column + 1)
-        inserts.push({ line: target.end.line - 1, text: draft.lines.map((l) => indent + l) })
-        added.push(...draft.lines)
+        if (draft.lines.length) {
+          const indent = ' '.repeat(target.pos.column + 1)
+          inserts.push({ line: target.end.line - 1, text: draft.lines.map((l) => indent + l) })
+          added.push(...draft.lines)
+        }
       } else if (parent) {
         const indent = ' '.repeat(parent.pos.column + 1)
         const block = [`${indent}^${sub} {`, ...draft.lines.map((l) => `${indent}  ${l}`), `${indent}}`]
@@ -250,11 +261,39 @@ function rulesFor(accesses: readonly LoggedAccess[], policy: Policy | undefined,
     }
   }
   const order = 'mrwalk'
+  // aa-logprof merges new permissions into a rule for the same path: widen it in place.
+  const widen: Draft['widen'][number][] = []
+  const own = profile ? ownFileRules(profile) : new Map<string, { rule: Rule; mode: FileMode; word: Word }>()
+  for (const [key, f] of files) {
+    const existing = own.get(key)
+    if (!existing || (f.exec && existing.mode.exec && f.exec !== existing.mode.exec)) continue
+    const perms = new Set<Perm>([...existing.mode.perms, ...([...f.perms] as Perm[])])
+    const exec = existing.mode.exec ?? f.exec
+    if (exec) perms.add('x')
+    widen.push({ line: existing.word.pos.line, column: existing.word.pos.column, old: existing.word.text, mode: formatMode({ perms, ...(exec ? { exec } : {}) }) })
+    files.delete(key)
+  }
   const fileLines = [...files.values()]
     .sort((a, b) => a.path.localeCompare(b.path))
     .map((f) => `${f.owner ? 'owner ' : ''}${f.path} ${[...f.perms].sort((x, y) => order.indexOf(x) - order.indexOf(y)).join('')}${f.exec ?? ''},`)
   const lines = [...[...new Set(includes)].sort().map((n) => `include <abstractions/${n}>`), ...[...new Set(other)].sort(), ...fileLines]
-  return { lines, withheld: [...withheld] }
+  return { lines, withheld: [...withheld], widen }
+}
+
+/**
+ * The plain allow file rules written directly in a profile (one per line, no target), by
+ * `[owner ]path`: the rules suggest may widen.
+ */
+function ownFileRules(profile: Profile): Map<string, { rule: Rule; mode: FileMode; word: Word }> {
+  const out = new Map<string, { rule: Rule; mode: FileMode; word: Word }>()
+  for (const n of profile.body) {
+    if (n.type !== 'rule' || n.kind !== 'file' || n.qualifiers.access === 'deny' || n.qualifiers.audit) continue
+    const { data } = fileRuleData(n)
+    const word = n.words.find((w) => w !== data?.path && w.text !== 'file' && /^[A-Za-z]+$/.test(w.text))
+    if (!data?.path || !data.mode || data.target || !word || word.pos.line !== data.path.pos.line) continue
+    out.set(`${n.qualifiers.owner ? 'owner ' : ''}${data.path.text}`, { rule: n, mode: data.mode, word })
+  }
+  return out
 }
 
 /** Whether a file rule's path names at least two literal components (`/etc/ssl/...`, `@{etc_ro}/passwd`). */

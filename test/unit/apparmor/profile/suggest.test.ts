@@ -64,6 +64,11 @@ test('suggest adds to an existing profile before its closing brace, and hats as 
     assert.equal(checkFile(file, { includeDirs: [dir] }).ok, true)
     const [logprof] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
     assert.equal(logprof, undefined, 'already allowed after the write')
+    // A rule for the same path is widened in place, as aa-logprof merges permissions.
+    writeFileSync(file, 'include <tunables/global>\nprofile ping {\n  owner @{PROC}/@{pid}/cmdline w, # keep\n}\n')
+    const [merged] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir })
+    assert.equal(merged?.content, 'include <tunables/global>\nprofile ping {\n  owner @{PROC}/@{pid}/cmdline rw, # keep\n}\n')
+    assert.deepEqual(merged?.added, ['owner @{PROC}/@{pid}/cmdline rw, # keep'])
     // aa-logprof lists the abstractions that cover an access first (alphabetically) and preselects the first...
     writeFileSync(file, 'profile ping {\n}\n')
     const [again] = suggest(parseLines(PING, { location: 't' }).events, { profileDir: dir, style: 'logprof' })
