@@ -260,7 +260,16 @@ function network(rule: Rule, args: readonly Word[], opts: ValidateOptions, repor
       w = close < 0 ? [] : w.slice(close + 1)
     } else w = w.slice(1)
   }
-  const positional = w.filter((x, i) => x.text !== '=' && w[i + 1]?.text !== '=' && w[i - 1]?.text !== '=')
+  // Drop `key=value` and `key=( ... )` conditionals (4.x ip=, port=, peer=(...)); keep the rest.
+  const positional: Word[] = []
+  for (let i = 0; i < w.length; i++) {
+    if (w[i + 1]?.text === '=') {
+      i += 2
+      if (w[i]?.text === '(') while (i < w.length && w[i]?.text !== ')') i++
+      continue
+    }
+    positional.push(w[i] as Word)
+  }
   if (positional.length !== w.length && opts.abi < 4) return report(rule, 'Invalid network entry: ip=/port=/peer= need AppArmor 4 (use --abi 4)')
   const [first, second, third] = positional
   if (third) return report(third, 'Invalid network entry.')

@@ -52,6 +52,23 @@ test('4.x syntax needs --abi 4', () => {
   assert.equal(check('profile a flags=(default_allow) {\n}\n', 4).ok, true)
 })
 
+test('--abi 4 accepts the 4.x/5.x constructs of the reference grammar', () => {
+  const rules = [
+    'userns,', 'userns create,', 'deny userns,', 'all,', 'allow all,', 'audit access all,',
+    'mqueue r type=posix /queue,', 'mqueue create type=sysv 123,', 'mqueue (read write) type=posix /q,',
+    'io_uring,', 'io_uring sqpoll,', 'io_uring override_creds label=foo,',
+    'network (send) inet dgram ip=127.0.0.1 port=8080 peer=(ip=10.0.0.1 port=8081),',
+    'priority=10 /foo r,', 'priority=-5 deny /foo w,', '@{exec_path} mr,', 'unix (connect) type=stream protocol=0,',
+  ]
+  for (const r of rules) assert.deepEqual(check(`include <tunables/global>\nprofile p /usr/bin/p {\n  ${r}\n}\n`, 4).errors, [], r)
+  for (const f of ['attach_disconnected.path=/foo', 'default_allow', 'kill.signal=hup', 'error=EPERM', 'prompt', 'interruptible']) {
+    assert.equal(check(`profile p flags=(${f}) {\n}\n`, 4).ok, true, f)
+    assert.equal(check(`profile p flags=(${f}) {\n}\n`, 3).ok, false, f)
+  }
+  assert.equal(check('@{A} ?= /a\n@{A} := /b\nprofile p {\n  @{A} r,\n}\n', 4).ok, true)
+  assert.equal(check('profile p {\n  priority=2000 /foo r,\n}\n', 4).ok, false)
+})
+
 test('exec modes follow apparmor_parser', () => {
   const ok = (m: string, deny = false) => parseMode(m, deny).ok
   for (const m of ['ix', 'Px', 'Cx', 'Ux', 'pix', 'Pix', 'cux', 'CUx', 'PUx', 'mrix', 'ixix', 'Pxx']) assert.ok(ok(m), m)
