@@ -3,9 +3,12 @@
  * command long poll, and runs them until the signal aborts (SIGTERM) or, in audisp mode, stdin ends.
  * A source that fails is logged, reported to the manager as an agent event, and restarted.
  */
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
+import type { Event } from '../event/index.js'
 import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
+import { compileFimConfig, FimMonitor, IdNames, parseSyscheck, WhoData, type FimConfig } from '../sources/fim/index.js'
 import { AudispSource } from '../sources/audisp.js'
 import { FileSource } from '../sources/file/index.js'
 import { JournaldSource, type JournaldPosition } from '../sources/journald.js'
@@ -66,7 +69,10 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   let host = await hostFields()
   const quarantine = new RotatingLog({ path: join(cfg.data_dir, 'parse-errors.log'), maxBytes: 4 * 1024 * 1024, keep: 2 })
   const rawLog = cfg.raw_audit_log ? new RotatingLog(cfg.raw_audit_log) : undefined
+  // FIM's who-data attributes file changes to processes from the audit events the agent reads.
+  const whodata = cfg.sources.fim || cfg.sources.fim_syscheck_file ? new WhoData({ names: await IdNames.load() }) : undefined
   const pipeline = new Pipeline({
+    tap: whodata ? (e) => e.kind === 'audit' && whodata.push(e) : undefined,
     spool,
     agentName: cfg.name,
     hostFields: () => host,
@@ -93,13 +99,13 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     () => log.info({ ...pipeline.stats, shipped: shipper.stats, spool: { last_seq: spool.lastSeq, acked: spool.acked, bytes: spool.bytes } }, 'Status.'),
     cfg.status_interval_ms,
   )
+  const spoolWhole = (what: string) => (e: Event) =>
+    void pipeline.appendEvents([e]).catch((err: Error) => log.error({ err }, `Could not spool ${what} event.`))
   const aaState = cfg.sources.apparmor_state
-    ? new AppArmorStatePoller({
-        interval_ms: cfg.sources.apparmor_state.interval_ms,
-        emit: (e) => void pipeline.appendEvents([e]).catch((err: Error) => log.error({ err }, 'Could not spool an AppArmor state event.')),
-      })
+    ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolWhole('an AppArmor state') })
     : undefined
   await aaState?.start()
+  const fim = await startFim(cfg, whodata, spoolWhole('a FIM'), log)
 
   const shipping = shipper.run(stopShipping.signal)
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
@@ -111,11 +117,14 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   })
   try {
     await Promise.all(sources)
+    // An agent with only FIM and AppArmor state (no line sources) runs until it is stopped.
+    if (sources.length === 0) await new Promise<void>((resolve) => (stopSources.signal.aborted ? resolve() : stopSources.signal.addEventListener('abort', () => resolve(), { once: true })))
   } finally {
     signal.removeEventListener('abort', onStop)
     clearInterval(hostTimer)
     clearInterval(statusTimer)
     await aaState?.stop()
+    await fim?.stop()
     await pipeline.close()
     // Give the shipper a moment to send what was just committed; the rest waits in the spool.
     const drainUntil = Date.now() + (o.drainMs ?? 5000)
@@ -128,6 +137,24 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     await rawLog?.close()
     log.info({ ...pipeline.stats, unshipped: spool.lastSeq - spool.acked }, 'Agent stopped.')
   }
+}
+
+/**
+ * Starts FIM when configured (our YAML, or a Wazuh <syscheck> block read verbatim); resolves once
+ * its first scan is done. Its events are complete Events and go to the spool directly.
+ */
+async function startFim(cfg: AgentConfig, whodata: WhoData | undefined, emit: (e: Event) => void, log: Logger): Promise<FimMonitor | undefined> {
+  let config: FimConfig | undefined
+  if (cfg.sources.fim) config = compileFimConfig(cfg.sources.fim)
+  else if (cfg.sources.fim_syscheck_file) {
+    const parsed = parseSyscheck(await readFile(cfg.sources.fim_syscheck_file, 'utf8'))
+    for (const w of parsed.warnings) log.warn({ file: cfg.sources.fim_syscheck_file }, w)
+    config = compileFimConfig(parsed.config)
+  }
+  if (!config) return undefined
+  const fim = new FimMonitor({ config, database: join(cfg.data_dir, 'fim.db'), emit, whodata })
+  await fim.start()
+  return fim
 }
 
 /** Runs one source for ever, restarting it after a failure; `once`: stop when it ends (stdin closed). */

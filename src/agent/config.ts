@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { FileSourceConfig } from '../sources/file/index.js'
 import { JournaldSourceConfig } from '../sources/journald.js'
 import { KmsgSourceConfig } from '../sources/kmsg.js'
+import { FimConfigSchema } from '../sources/fim/index.js'
 
 export const AgentConfig = z.strictObject({
   name: z
@@ -26,9 +27,15 @@ export const AgentConfig = z.strictObject({
       apparmor_state: z
         .strictObject({
           interval_ms: z.number().int().min(100).default(5000).describe('How often securityfs is checked for profile changes.'),
+          root: z.string().default('/').describe('Where /sys and /proc are read from (tests use fixture trees).'),
         })
         .optional()
         .describe('AppArmor state (profiles, modes) of the host, as events.'),
+      fim: FimConfigSchema.optional().describe('File integrity monitoring (of /etc/apparmor.d and more), in our YAML; see docs/fim.md.'),
+      fim_syscheck_file: z
+        .string()
+        .optional()
+        .describe("File integrity monitoring configured by a Wazuh ossec.conf (or any file holding a <syscheck> block), used verbatim."),
     })
     .default({ file: { include: ['/var/log/audit/audit.log', '/var/log/syslog', '/var/log/kern.log'], from_beginning: false, poll_interval_ms: 250, max_line_bytes: 102_400 } })
     .describe('What the agent reads.'),

@@ -34,6 +34,8 @@ export interface PipelineOptions {
   rawLogSources?: ReadonlySet<string>
   onParseError?: (e: ParseError) => void
   onNotice?: (key: string, n: SourceNotice) => void
+  /** Sees every normalized event before it is spooled (FIM's who-data reads the audit events). */
+  tap?: (e: Event) => void
 }
 
 interface KeyState {
@@ -129,6 +131,7 @@ export class Pipeline {
     st.timer = undefined
     if (st.position === undefined && st.pending.length === 0) return
     const events = st.pending.splice(0).map((e) => this.#enrich(e))
+    if (this.#o.tap) for (const e of events) this.#o.tap(e)
     const positions = st.position === undefined ? {} : { [key]: st.position }
     st.position = undefined
     this.stats.events += events.length

@@ -24,7 +24,7 @@ test('audisp mode: every audit event of a capture reaches the store, then the ag
   t.after(() => kill(manager.proc))
   const agentDir = join(root, 'agent')
   await saveIdentity(join(agentDir, 'identity.json'), await enroll({ manager: `https://127.0.0.1:${manager.port}/`, secret: SECRET, name: 'auditd-host' }))
-  const capture = readFileSync('/work/shared/corpus/audit/real-capture.log', 'utf8')
+  const capture = readFileSync(new URL('../../fixtures/normalize/real-capture.log', import.meta.url), 'utf8')
   // auditd writes records in arbitrary chunks.
   const chunks: string[] = []
   for (let i = 0; i < capture.length; i += 777) chunks.push(capture.slice(i, i + 777))

@@ -11,7 +11,7 @@ import { RotatingLog } from '../../../src/agent/rotating-log.js'
 import type { SourceBatch } from '../../../src/sources/types.js'
 import { tempDir } from './helpers.js'
 
-const capture = readFileSync('/work/shared/corpus/audit/real-capture.log', 'utf8').split('\n').filter(Boolean)
+const capture = readFileSync(new URL('../../fixtures/normalize/real-capture.log', import.meta.url), 'utf8').split('\n').filter(Boolean)
 const batch = (lines: string[], offset: number, source = 'file'): SourceBatch => ({
   key: 'file:/var/log/audit/audit.log',
   source,

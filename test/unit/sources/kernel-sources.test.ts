@@ -58,7 +58,7 @@ test('kmsg: a first run without from_beginning starts after what is already ther
 test('journald: follows from the saved cursor, starts at the end on a first run, restarts journalctl', async (t) => {
   const dir = tempDir(t)
   const journal = join(dir, 'journal.json')
-  writeFileSync(journal, readFileSync('/work/shared/corpus/apparmor/journald.json'))
+  writeFileSync(journal, readFileSync(new URL('../../fixtures/normalize/journald.json', import.meta.url)))
   const argsLog = join(dir, 'args')
   process.env.FAKE_JOURNAL = journal
   process.env.FAKE_JOURNAL_ARGS = argsLog
