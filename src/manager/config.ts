@@ -9,6 +9,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import YAML from 'yaml'
 import { z } from 'zod'
+import { APPARMOR_DEFAULT, FimConfigSchema } from '../sources/fim/index.js'
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
@@ -86,6 +87,17 @@ export const ConfigSchema = z.strictObject({
         .default(['/var/log/audit/audit.log', '/var/log/kern.log', '/var/log/syslog'])
         .describe('Log files the local agent follows (missing ones are skipped).'),
       from_beginning: z.boolean().default(false).describe('Read the files from their start on the first run.'),
+      fim: FimConfigSchema.nullable()
+        .prefault(APPARMOR_DEFAULT)
+        .describe('File integrity monitoring by the local agent (docs/fim.md); null turns it off. Default: /etc/apparmor.d in realtime with report_changes.'),
+      apparmor_state: z
+        .strictObject({
+          interval_ms: z.number().int().min(100).default(5000).describe('How often securityfs is checked for profile changes.'),
+          root: z.string().default('/').describe('Where /sys and /proc are read from.'),
+        })
+        .nullable()
+        .prefault({})
+        .describe('AppArmor state (profiles, modes, AppArmor stopped) of this host; null turns it off.'),
     })
     .prefault({}),
   dashboard_dir: z.string().optional().describe('The built dashboard to serve at `/`. Default: dashboard/dist in the package.'),

@@ -1,5 +1,6 @@
 /**
- * The all-in-one's local agent: follows this host's log files with the file source, normalizes
+ * The all-in-one's local agent: watches /etc/apparmor.d (FIM) and the AppArmor state of this host,
+ * and follows this host's log files with the file source, normalizes
  * them (one Normalizer per file, so audit records are assembled per stream) and publishes the
  * events on the in-process bus as agent `000` (the manager's own host, as in Wazuh). There is no
  * spool in between: the bus applies backpressure to the tail directly. A file's position is saved
@@ -12,7 +13,9 @@ import { access } from 'node:fs/promises'
 import type { Bus } from '../bus/index.js'
 import type { Event } from '../event/event.js'
 import { Normalizer, type ParseError } from '../normalize/index.js'
+import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
 import { FileSource, FileSourceConfig } from '../sources/file/index.js'
+import { compileFimConfig, FimMonitor, type FimConfigInput } from '../sources/fim/index.js'
 import type { Json } from '../sources/types.js'
 
 /** Where file positions are kept between runs. */
@@ -39,6 +42,10 @@ export interface LocalAgentOptions {
   onError?: (err: Error) => void
   /** How long a half-assembled audit event waits for its other records (default 2 s). */
   holdMs?: number
+  /** File integrity monitoring (of /etc/apparmor.d by default), and where its baseline lives. */
+  fim?: { config: FimConfigInput; database: string } | null
+  /** The AppArmor state poller (profile loads, removals, mode changes, AppArmor stopped). */
+  apparmorState?: { interval_ms: number; root: string } | null
 }
 
 export interface LocalAgent {
@@ -57,7 +64,17 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     else skipped.push(f)
   }
   const abort = new AbortController()
-  if (readable.length === 0) return { files: [], skipped, stop: async () => {} }
+  // FIM and AppArmor state events are whole events: they go to the bus as they come.
+  const publishWhole = (e: Event): void => void o.bus.publish({ agent: '000', events: [e] }).catch((err: Error) => o.onError?.(err))
+  const state = o.apparmorState ? new AppArmorStatePoller({ ...o.apparmorState, emit: publishWhole }) : undefined
+  await state?.start()
+  const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: publishWhole }) : undefined
+  await fim?.start()
+  const stopWhole = async (): Promise<void> => {
+    await fim?.stop()
+    await state?.stop()
+  }
+  if (readable.length === 0) return { files: [], skipped, stop: stopWhole }
   const source = new FileSource(FileSourceConfig.parse({ include: readable, from_beginning: o.fromBeginning }), o.positions?.load() ?? new Map())
   const files = new Map<string, FileState>()
   const send = async (key: string, st: FileState): Promise<void> => {
@@ -105,6 +122,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     async stop() {
       abort.abort()
       await running.catch(() => {})
+      await stopWhole()
       for (const [key, st] of files) {
         clearTimeout(st.timer)
         await step(st, async () => {

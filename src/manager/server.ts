@@ -183,6 +183,8 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
         bus,
         files: cfg.local_agent.files,
         fromBeginning: cfg.local_agent.from_beginning,
+        fim: cfg.local_agent.fim ? { config: cfg.local_agent.fim, database: join(dataDir, 'fim.db') } : null,
+        apparmorState: cfg.local_agent.apparmor_state,
         positions: {
           load: () => new Map(store.state.settingsWithPrefix(prefix).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v) as Json])),
           save: (key, position) => store.state.setSetting(prefix + key, JSON.stringify(position)),

@@ -57,7 +57,7 @@ test('armorwatch up: local agent and an enrolled agent → rules → store → H
     parseConfig(`
 listen: { host: 127.0.0.1, port: 0 }
 rules: { files: [${join(FIXTURES, 'local_rules.xml')}] }
-local_agent: { files: [${log}], from_beginning: true }
+local_agent: { files: [${log}], from_beginning: true, fim: null, apparmor_state: null }
 `),
     { dataDir: join(dir, 'data') },
   )
