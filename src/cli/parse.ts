@@ -1,11 +1,11 @@
 /** `armorwatch parse`: log files in any envelope → normalized Events (NDJSON or a table). */
 import { createReadStream, promises as fs } from 'node:fs'
-import { createInterface } from 'node:readline'
 import type { Readable, Writable } from 'node:stream'
 import type { Command } from 'commander'
 import type { Event } from '../event/index.js'
 import { Normalizer, type ParseError } from '../normalize/index.js'
 import { FileTail } from '../sources/file/tail.js'
+import { LineSplitter } from '../sources/lines.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
 import { formatTable, paint, printJson, useColor } from './output.js'
 
@@ -78,15 +78,19 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
     pending.length = 0
   }
   const readLines = async (input: Readable): Promise<void> => {
-    const rl = createInterface({ input, crlfDelay: Infinity })
-    for await (const line of rl) {
-      normalizer.push(line)
+    const split = new LineSplitter()
+    const push = (lines: string[]) => {
+      for (const line of lines) normalizer.push(line.endsWith('\r') ? line.slice(0, -1) : line)
+    }
+    for await (const chunk of input) {
+      push(split.push(chunk as Buffer))
       if (pending.length) await drain()
     }
+    push(split.end())
   }
   if (path === '-') await readLines(process.stdin)
   else if (opts.follow) await follow(path, normalizer, drain, color)
-  else await readLines(createReadStream(path, { encoding: 'utf8' }))
+  else await readLines(createReadStream(path))
   normalizer.flush()
   await drain()
   const st = normalizer.stats
