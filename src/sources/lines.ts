@@ -4,28 +4,37 @@
  * give V8 "sliced" strings, which made every later character access of the parser twice as slow.
  * A multi-byte character split across chunks stays whole, as the split is on bytes.
  */
+const empty = Buffer.alloc(0)
+
 export class LineSplitter {
-  #rest: Buffer = Buffer.alloc(0)
+  #rest: Buffer = empty
 
   /** The complete lines in `chunk`, after what was left over from the previous chunk. */
   push(chunk: Buffer | string): string[] {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    const data = this.#rest.length ? Buffer.concat([this.#rest, bytes]) : bytes
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const lines: string[] = []
     let start = 0
-    for (let nl = data.indexOf(10); nl >= 0; nl = data.indexOf(10, start)) {
+    let nl = data.indexOf(10)
+    if (nl >= 0 && this.#rest.length) {
+      // Only the carried-over part and the first line are joined, never the whole chunk.
+      lines.push(Buffer.concat([this.#rest, data.subarray(0, nl)]).toString('utf8'))
+      this.#rest = empty
+      start = nl + 1
+      nl = data.indexOf(10, start)
+    }
+    for (; nl >= 0; nl = data.indexOf(10, start)) {
       lines.push(data.toString('utf8', start, nl))
       start = nl + 1
     }
     // Copy the rest: keeping a view would pin the whole chunk.
-    this.#rest = Buffer.from(data.subarray(start))
+    if (start < data.length) this.#rest = Buffer.concat([this.#rest, data.subarray(start)])
     return lines
   }
 
   /** The unterminated rest at the end of the stream. */
   end(): string[] {
     const r = this.#rest
-    this.#rest = Buffer.alloc(0)
+    this.#rest = empty
     return r.length ? [r.toString('utf8')] : []
   }
 }
