@@ -71,4 +71,7 @@ local_agent:
   const revision = join(root, 'sys', 'kernel', 'security', 'apparmor', 'revision')
   writeFileSync(revision, String(Number(readFileSync(revision, 'utf8')) + 1))
   await until('data.apparmor_state.change: mode_changed', 1)
+  // The host's inventory of profiles and modes is stored and queryable.
+  const inventory = (await m.store.alerts.query('data.apparmor_state.change: inventory | head 1')).rows[0] as { data?: { apparmor_state?: { profile_count?: number } } }
+  assert.ok((inventory.data?.apparmor_state?.profile_count ?? 0) > 0)
 })
