@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, readdirSync } from 'node:fs'
 import { Normalizer } from '../../../src/normalize/index.js'
+import { prng } from '../../helpers/prng.js'
 
 // Random mutations of every corpus line: the normalizer must never throw, and every line must be
 // accounted for (an event's record, a reported error, or a skipped separator). The seed is printed
@@ -11,16 +12,6 @@ const corpus = readdirSync(dir)
   .filter((f) => !f.endsWith('.golden.ndjson') && f !== 'README.md')
   .flatMap((f) => readFileSync(new URL(f, dir), 'utf8').split('\n').filter(Boolean))
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const alphabet = ['"', "'", '=', ' ', '\u001d', '(', ')', ':', '[', ']', '{', '}', '\\', ';', ',', '0', 'F', 'x', '\u0000', 'é', 'type=', 'audit(', 'msg=\'', 'apparmor=']
 

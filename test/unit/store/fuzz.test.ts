@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { DuckAlertStore } from '../../../src/store/duckdb/alerts.js'
 import { QueryError } from '../../../src/store/query/index.js'
 import { ALERTS } from './dataset.js'
+import { prng } from '../../helpers/prng.js'
 
 let store: DuckAlertStore
 before(async () => {
@@ -15,16 +16,6 @@ before(async () => {
 })
 after(() => store.close())
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const FIELDS = ['rule.id', 'rule.level', 'rule.groups', 'timestamp', 'agent.name', 'apparmor.profile', 'data.x.y', 'full_log', 'syscheck.path', 'rule.firedtimes']
 const VALUES = ['10', '100701', 'apparmor', '/usr/*', '"a phrase"', '*', 'x?y', '"2026-11-20T12:00:00Z"', "'", '%', '_', '-1', '1e3', '"\\""']

@@ -4,17 +4,7 @@
  * a stray brace, a rule of another kind pasted in), some valid and most not.
  */
 
-/** mulberry32: a small seeded PRNG so that a seed names the same mutations on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { prng } from '../../../helpers/prng.js'
 
 const SNIPPETS = [
   'network inet stream,', 'network inet bogus,', 'network unix tcp,', 'network inet6 dgram,', 'network netlink raw,',
