@@ -2,32 +2,18 @@
 // securityfs fixture whose profile switches to complain reach the manager's store as events.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { runAgent } from '../../../src/agent/agent.js'
 import { loadAgentConfig } from '../../../src/agent/config.js'
-import { enroll, saveIdentity } from '../../../src/agent/enroll.js'
-import { makeTls } from './helpers/tls.js'
+import { enrolledAgent } from './helpers/enrolled.js'
 import { readStore } from './helpers/file-sink.js'
-import { kill, SECRET, startManager } from './helpers/procs.js'
-
-async function until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) if (check()) return
-  assert.fail(`timed out waiting for ${what}`)
-}
+import { until } from './helpers/procs.js'
 
 test('the agent runs FIM and the AppArmor state poller and ships their events', async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'aw-agent-fim-'))
-  t.after(() => rmSync(root, { recursive: true, force: true }))
-  mkdirSync(join(root, 'tls'))
-  makeTls(join(root, 'tls'))
-  const manager = await startManager(join(root, 'manager'), join(root, 'tls'))
-  t.after(() => kill(manager.proc))
-  const agentDir = join(root, 'agent')
-  await saveIdentity(join(agentDir, 'identity.json'), await enroll({ manager: `https://127.0.0.1:${manager.port}/`, secret: SECRET, name: 'fim-host' }))
+  const { root, agentDir, storePath } = await enrolledAgent(t, 'aw-agent-fim-', 'fim-host')
 
   const profiles = join(root, 'apparmor.d')
   mkdirSync(profiles)
@@ -49,14 +35,14 @@ test('the agent runs FIM and the AppArmor state poller and ships their events', 
   const stop = new AbortController()
   const running = runAgent(cfg, stop.signal, { log: pino({ level: process.env.AW_TEST_LOG ?? 'silent' }), drainMs: 5000 })
   running.catch((err: Error) => console.error('agent failed', err))
-  const store = () => readStore(join(root, 'manager', 'store.ndjson'))
-  await until(() => store().some((e) => e.kind === 'apparmor-state'), 'the first AppArmor inventory')
+  const store = () => readStore(storePath)
+  await until(() => store().some((e) => e.kind === 'apparmor-state'), 'the first AppArmor inventory', 30_000)
   // FIM starts after the state poller: its first scan records the tree without events.
   await new Promise((r) => setTimeout(r, 1500))
 
   writeFileSync(join(profiles, 'usr.bin.test-app'), '/usr/bin/test-app flags=(complain) {\n  /etc/hosts r,\n}\n')
   writeFileSync(join(profiles, 'usr.bin.other'), '/usr/bin/other {\n}\n')
-  await until(() => store().filter((e) => e.kind === 'fim').length >= 2, 'two FIM events')
+  await until(() => store().filter((e) => e.kind === 'fim').length >= 2, 'two FIM events', 30_000)
 
   stop.abort()
   await running
