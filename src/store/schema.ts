@@ -72,7 +72,8 @@ function text(v: unknown): string | null {
 
 function int(v: unknown): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN
-  return Number.isInteger(n) ? n : null
+  // The column is a 32-bit INTEGER: larger values stay in the document only.
+  return Number.isInteger(n) && n >= -2_147_483_648 && n <= 2_147_483_647 ? n : null
 }
 
 function list(v: unknown): readonly string[] {
