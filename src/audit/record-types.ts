@@ -62,14 +62,6 @@ const names: Record<number, string> = {
 
 const numbers = new Map<string, number>(Object.entries(names).map(([n, name]) => [name, Number(n)]))
 
-export function recordTypeName(type: number): string | undefined {
-  return names[type]
-}
-
-export function recordTypeNumber(name: string): number | undefined {
-  return numbers.get(name)
-}
-
 /**
  * Resolves a type as logged (`AVC`, `1400`, `UNKNOWN[1503]`) to its number and canonical name.
  * An unknown number keeps the `UNKNOWN[n]` spelling; an unknown name keeps its spelling.
