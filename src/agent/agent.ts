@@ -8,7 +8,8 @@ import { join } from 'node:path'
 import pino, { type Logger } from 'pino'
 import type { Event } from '../event/index.js'
 import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
-import { compileFimConfig, FimMonitor, IdNames, parseSyscheck, WhoData, type FimConfig } from '../sources/fim/index.js'
+import type * as Fim from '../sources/fim/index.js'
+import type { FimConfig, FimMonitor, WhoData } from '../sources/fim/index.js'
 import { AudispSource } from '../sources/audisp.js'
 import { FileSource } from '../sources/file/index.js'
 import { JournaldSource, type JournaldPosition } from '../sources/journald.js'
@@ -69,8 +70,10 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   let host = await hostFields()
   const quarantine = new RotatingLog({ path: join(cfg.data_dir, 'parse-errors.log'), maxBytes: 4 * 1024 * 1024, keep: 2 })
   const rawLog = cfg.raw_audit_log ? new RotatingLog(cfg.raw_audit_log) : undefined
-  // FIM's who-data attributes file changes to processes from the audit events the agent reads.
-  const whodata = cfg.sources.fim || cfg.sources.fim_syscheck_file ? new WhoData({ names: await IdNames.load() }) : undefined
+  // FIM (loaded only when configured: it brings SQLite and inotify) attributes file changes to
+  // processes through who-data, from the audit events the agent reads.
+  const fimModule = cfg.sources.fim || cfg.sources.fim_syscheck_file ? await import('../sources/fim/index.js') : undefined
+  const whodata = fimModule ? new fimModule.WhoData({ names: await fimModule.IdNames.load() }) : undefined
   const pipeline = new Pipeline({
     tap: whodata ? (e) => e.kind === 'audit' && whodata.push(e) : undefined,
     spool,
@@ -105,7 +108,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolWhole('an AppArmor state') })
     : undefined
   await aaState?.start()
-  const fim = await startFim(cfg, whodata, spoolWhole('a FIM'), log)
+  const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolWhole('a FIM'), log) : undefined
 
   const shipping = shipper.run(stopShipping.signal)
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
@@ -143,16 +146,22 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
  * Starts FIM when configured (our YAML, or a Wazuh <syscheck> block read verbatim); resolves once
  * its first scan is done. Its events are complete Events and go to the spool directly.
  */
-async function startFim(cfg: AgentConfig, whodata: WhoData | undefined, emit: (e: Event) => void, log: Logger): Promise<FimMonitor | undefined> {
+async function startFim(
+  m: typeof Fim,
+  cfg: AgentConfig,
+  whodata: WhoData | undefined,
+  emit: (e: Event) => void,
+  log: Logger,
+): Promise<FimMonitor | undefined> {
   let config: FimConfig | undefined
-  if (cfg.sources.fim) config = compileFimConfig(cfg.sources.fim)
+  if (cfg.sources.fim) config = m.compileFimConfig(cfg.sources.fim)
   else if (cfg.sources.fim_syscheck_file) {
-    const parsed = parseSyscheck(await readFile(cfg.sources.fim_syscheck_file, 'utf8'))
+    const parsed = m.parseSyscheck(await readFile(cfg.sources.fim_syscheck_file, 'utf8'))
     for (const w of parsed.warnings) log.warn({ file: cfg.sources.fim_syscheck_file }, w)
-    config = compileFimConfig(parsed.config)
+    config = m.compileFimConfig(parsed.config)
   }
   if (!config) return undefined
-  const fim = new FimMonitor({ config, database: join(cfg.data_dir, 'fim.db'), emit, whodata })
+  const fim = new m.FimMonitor({ config, database: join(cfg.data_dir, 'fim.db'), emit, whodata })
   await fim.start()
   return fim
 }

@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { FileSourceConfig } from '../sources/file/index.js'
 import { JournaldSourceConfig } from '../sources/journald.js'
 import { KmsgSourceConfig } from '../sources/kmsg.js'
-import { FimConfigSchema } from '../sources/fim/index.js'
+import { FimConfigSchema } from '../sources/fim/config.js'
 
 export const AgentConfig = z.strictObject({
   name: z

@@ -9,7 +9,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import YAML from 'yaml'
 import { z } from 'zod'
-import { APPARMOR_DEFAULT, FimConfigSchema } from '../sources/fim/index.js'
+import { APPARMOR_DEFAULT, FimConfigSchema } from '../sources/fim/config.js'
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME !== '' ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share')
