@@ -3,19 +3,34 @@
  * `REJECTING r access to /etc/shadow (passwd(7890) profile /usr/bin/passwd active /usr/bin/passwd)`,
  * `PERMITTING …`, `AUDITING …`, `REJECTING capability 'net_raw' (…)`, `REJECTING link access from A to B (…)`,
  * `REJECTING attribute (mode) change to PATH (…)` and `LOGPROF-HINT fork pid=1 child=2 profile P active H`.
- * Rare enough that regular expressions are fine here.
+ * Rare enough that regular expressions are fine here; they run on re2js, in linear time, because
+ * the text (paths, command names) is attacker-influenced and some of these patterns would
+ * backtrack badly on a backtracking engine.
  */
+import { RE2JS } from 're2js'
 import type { Fields } from '../../event/index.js'
 
 const statusByVerb: Record<string, string> = { REJECTING: 'DENIED', PERMITTING: 'ALLOWED', AUDITING: 'AUDIT' }
 
 const task = String.raw`\((.*)\((\d+)\) profile (\S+) active (\S+)\)\s*$`
-const access = new RegExp(String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-zA-Z:]+) access to (.+?) ` + task)
-const link = new RegExp(String.raw`^(REJECTING|PERMITTING|AUDITING) link access from (.+?) to (.+?) ` + task)
-const capability = new RegExp(String.raw`^(REJECTING|PERMITTING|AUDITING) capability '([a-z_]+)' ` + task)
-const attribute = new RegExp(String.raw`^(REJECTING|PERMITTING|AUDITING) attribute \((.*?)\) change to (.+?) ` + task)
-const generic = new RegExp(String.raw`^(REJECTING|PERMITTING|AUDITING) (\S+) on (.+?) ` + task)
-const hint = /^LOGPROF-HINT (\S+)((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$/
+const access = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-zA-Z:]+) access to (.+?) ` + task)
+const link = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) link access from (.+?) to (.+?) ` + task)
+const capability = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) capability '([a-z_]+)' ` + task)
+const attribute = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) attribute \((.*?)\) change to (.+?) ` + task)
+const generic = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) (\S+) on (.+?) ` + task)
+const hint = RE2JS.compile(String.raw`^LOGPROF-HINT (\S+)((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$`)
+
+/**
+ * Runs a pattern; the groups as an array like RegExp.exec's (index 0 the whole match; a group that
+ * did not take part is undefined, as there), or null.
+ */
+function exec(re: RE2JS, text: string): string[] | null {
+  const m = re.matcher(text)
+  if (!m.find()) return null
+  const out: string[] = []
+  for (let g = 0; g <= m.groupCount(); g++) out.push(m.group(g) as string)
+  return out
+}
 
 /** True when `text` at `start` opens a legacy record. */
 export function isLegacyRecord(text: string, start: number): boolean {
@@ -32,8 +47,8 @@ function taskFields(out: Fields, comm: string, pid: string, profile: string, act
 /** Parses a legacy record into `apparmor.*` fields; undefined when it is none of the known shapes. */
 export function parseLegacyRecord(text: string): Fields | undefined {
   const out: Fields = {}
-  let m: RegExpExecArray | null
-  if ((m = access.exec(text))) {
+  let m: string[] | null
+  if ((m = exec(access, text))) {
     const [, verb, mask, name, comm, pid, profile, active] = m
     out['apparmor.status'] = statusByVerb[verb]
     out['apparmor.operation'] = mask.includes('x') ? 'exec' : 'open'
@@ -42,23 +57,23 @@ export function parseLegacyRecord(text: string): Fields | undefined {
     out['apparmor.requested_mask'] = mask
     if (verb === 'REJECTING') out['apparmor.denied_mask'] = mask
     taskFields(out, comm, pid, profile, active)
-  } else if ((m = link.exec(text))) {
+  } else if ((m = exec(link, text))) {
     const [, verb, from, to, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'link', 'apparmor.class': 'file', 'apparmor.name': from, 'apparmor.name2': to })
     taskFields(out, comm, pid, profile, active)
-  } else if ((m = capability.exec(text))) {
+  } else if ((m = exec(capability, text))) {
     const [, verb, cap, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'capable', 'apparmor.class': 'cap', 'apparmor.capname': cap, 'apparmor.capability': 'cap_' + cap })
     taskFields(out, comm, pid, profile, active)
-  } else if ((m = attribute.exec(text))) {
+  } else if ((m = exec(attribute, text))) {
     const [, verb, attr, name, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'setattr', 'apparmor.class': 'file', 'apparmor.attribute': attr, 'apparmor.name': name })
     taskFields(out, comm, pid, profile, active)
-  } else if ((m = generic.exec(text))) {
+  } else if ((m = exec(generic, text))) {
     const [, verb, op, name, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': op, 'apparmor.name': name })
     taskFields(out, comm, pid, profile, active)
-  } else if ((m = hint.exec(text))) {
+  } else if ((m = exec(hint, text))) {
     const [, op, kv, profile, active] = m
     out['apparmor.status'] = 'HINT'
     out['apparmor.operation'] = op

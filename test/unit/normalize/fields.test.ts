@@ -168,3 +168,14 @@ test('raw keeps the original bytes, including ENRICHED separators', () => {
   assert.equal(e.fields['apparmor.ouid'], 0)
   assert.equal(e.fields['audit.enriched.ouid'], 'root')
 })
+
+test('AppArmor 2.x records: the known shapes parse, a hostile one is reported, never stuck', () => {
+  const e = one('type=APPARMOR msg=audit(1159397366.803:1427): REJECTING r access to /etc/shadow (passwd(7890) profile /usr/bin/passwd active /usr/bin/passwd)')
+  assert.equal(e.fields['apparmor.status'], 'DENIED')
+  assert.equal(e.fields['apparmor.name'], '/etc/shadow')
+  assert.equal(e.fields['apparmor.pid'], 7890)
+  // Thousands of " (" in an attacker-chosen path: the patterns run on a linear-time engine.
+  const { events, errors } = parse('type=APPARMOR msg=audit(1.0:1): REJECTING r access to ' + '/a ('.repeat(5000) + ' x')
+  assert.equal(events.length, 0)
+  assert.match(errors[0].message, /unrecognized AppArmor 2\.x record/)
+})
