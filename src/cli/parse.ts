@@ -139,7 +139,9 @@ async function run(files: string[], opts: ParseOptions): Promise<ExitCode> {
   const out = new Output(process.stdout)
   const summary: Summary = { files: 0, lines: 0, records: 0, events: 0, malformed: 0, by_kind: {}, by_status: {} }
   const color = useColor(process.stderr)
-  await Promise.all(sources.map((f) => readSource(f, opts, out, summary, color)))
+  // Files are read one after the other (output in file order), except when following them all.
+  if (opts.follow) await Promise.all(sources.map((f) => readSource(f, opts, out, summary, color)))
+  else for (const f of sources) await readSource(f, opts, out, summary, color)
   await out.flush()
   if (opts.summary) {
     if (opts.json) printJson(summary)
