@@ -92,7 +92,7 @@ async function run(files: string[], flags: AnalyzeFlags): Promise<ExitCode> {
 export function register(program: Command): void {
   const cmd = program
     .command('analyze')
-    .description('analyze log files offline through the parsers, decoders and rules; print alerts and a summary by rule')
+    .description('Analyze log files offline through the parsers, decoders and rules; print alerts and a summary by rule')
     .argument('[file...]', 'log files (- for stdin)')
     .option('--json', 'print alerts as Wazuh alert JSON, one per line (summary on stderr)')
     .option('--level <n>', 'only alerts of this level or higher', '1')

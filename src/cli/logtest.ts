@@ -60,7 +60,7 @@ async function run(flags: LogtestFlags): Promise<ExitCode> {
 export function register(program: Command): void {
   const cmd = program
     .command('logtest')
-    .description('test log lines against the ruleset: pre-decoding, decoding and rule matching, like wazuh-logtest')
+    .description('Test log lines against the ruleset: pre-decoding, decoding and rule matching, like wazuh-logtest')
     .option('--json', 'one JSON object per event: {event, predecoder, decoder, fields, rule, alert}')
     .option('-v, --verbose', 'show the files loaded and every rule tried')
     .option('-l, --location <name>', 'the location the lines come from', 'stdin')

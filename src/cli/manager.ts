@@ -5,6 +5,6 @@ import { addServeOptions, serve, type ServeOptions } from './up.js'
 
 export function register(program: Command): void {
   addServeOptions(
-    program.command('manager').description('Run the manager: agent ingestion, analysis, store, API and dashboard'),
+    program.command('manager').description('Run the manager: agent ingestion, analysis, store and HTTPS API'),
   ).action(action((opts: ServeOptions) => serve(opts, false)))
 }

@@ -161,7 +161,7 @@ async function run(files: string[], opts: ParseOptions): Promise<ExitCode> {
 export function register(program: Command): void {
   program
     .command('parse')
-    .summary('read AppArmor and audit logs in any envelope and print normalized events')
+    .summary('Read AppArmor and audit logs in any envelope and print normalized events')
     .description(
       'Reads AppArmor and kernel audit records from audit.log (raw or ENRICHED), syslog/kern.log, dmesg, /dev/kmsg\n' +
         'captures, journalctl -o json, ausearch -i output and more, detecting the envelope of every line, joins\n' +

@@ -74,7 +74,7 @@ function withPolicyFlags(cmd: Command): Command {
 export function register(program: Command): void {
   const profile = program.command('profile').description('AppArmor profiles: check, format, evaluate, lint, replay logs, suggest rules, create, switch modes')
 
-  withPolicyFlags(profile.command('check').description('validate profiles as apparmor_parser does, with better messages'))
+  withPolicyFlags(profile.command('check').description('Validate profiles as apparmor_parser does, with better messages'))
     .argument('<paths...>', 'profile files or directories')
     .option('--json', 'one {file, ok, errors} object per file')
     .option('--sarif', 'SARIF 2.1.0 for CI')
@@ -103,7 +103,7 @@ export function register(program: Command): void {
 
   profile
     .command('fmt')
-    .description('format profiles canonically (comments kept; idempotent)')
+    .description('Format profiles canonically (comments kept; idempotent)')
     .argument('<files...>', 'profile files')
     .option('-w, --write', 'rewrite the files in place')
     .option('--check', 'exit 1 when a file is not formatted')
@@ -136,7 +136,7 @@ export function register(program: Command): void {
       }),
     )
 
-  withPolicyFlags(profile.command('eval').description('would this profile allow an access? (exit 0 allowed, 1 denied)'))
+  withPolicyFlags(profile.command('eval').description('Would this profile allow an access? (exit 0 allowed, 1 denied)'))
     .argument('<profile-file>', 'the profile file')
     .option('--profile <name>', 'which profile in the file (a//hat for hats); default the first')
     .option('--file <path>', 'a file access (with --mode)')
@@ -171,7 +171,7 @@ export function register(program: Command): void {
       }),
     )
 
-  withPolicyFlags(profile.command('replay').description('what this profile would decide, in enforce mode, for every logged access of it'))
+  withPolicyFlags(profile.command('replay').description('What this profile would decide, in enforce mode, for every logged access of it'))
     .argument('<profile-file>', 'the profile file (as you intend to enforce it)')
     .requiredOption('--log <file>', 'a log with AppArmor records: audit.log, kern.log, syslog, journald JSON ... (repeatable)', collect)
     .option('--profile <name>', 'which profile in the file; default the first')
@@ -202,7 +202,7 @@ export function register(program: Command): void {
 
   profile
     .command('suggest')
-    .description('propose the rules profiles need from ALLOWED/DENIED records (aa-logprof without the questions)')
+    .description('Propose the rules profiles need from ALLOWED/DENIED records (aa-logprof without the questions)')
     .requiredOption('--log <file>', 'a log with AppArmor records (repeatable)', collect)
     .option('--profile-dir <dir>', 'the profiles (and include search path)', '/etc/apparmor.d')
     .option('--style <style>', "'default' (tunables, globs, abstractions that cover several accesses) or 'logprof' (aa-logprof's default answers)", 'default')
@@ -234,7 +234,7 @@ export function register(program: Command): void {
 
   profile
     .command('new')
-    .description('a new profile for a program (aa-autodep): base abstraction, complain mode, interpreter or shared libraries')
+    .description('A new profile for a program (aa-autodep): base abstraction, complain mode, interpreter or shared libraries')
     .argument('<program>', 'the program (a path, or a name looked up on PATH)')
     .option('--profile-dir <dir>', 'where --write puts it', '/etc/apparmor.d')
     .option('--write', 'write it to the profile directory (never overwrites; see --force)')
@@ -265,7 +265,7 @@ export function register(program: Command): void {
 
   profile
     .command('mode')
-    .description('switch profiles to enforce, complain, audit or disable (edits flags in place, then reloads when the kernel has AppArmor)')
+    .description('Switch profiles to enforce, complain, audit or disable (edits flags in place, then reloads when the kernel has AppArmor)')
     .argument('<mode>', 'enforce | complain | audit | disable')
     .argument('<names...>', 'profile files, profile names or program paths')
     .option('--profile-dir <dir>', 'the profile directory', '/etc/apparmor.d')
@@ -308,7 +308,7 @@ export function register(program: Command): void {
       }),
     )
 
-  withPolicyFlags(profile.command('lint').description('security and performance smells, with fix hints'))
+  withPolicyFlags(profile.command('lint').description('Security and performance smells, with fix hints'))
     .argument('<paths...>', 'profile files or directories')
     .option('--json', 'findings as JSON')
     .option('--sarif', 'SARIF 2.1.0 for CI')

@@ -64,10 +64,10 @@ async function run(paths: string[], flags: TestFlags): Promise<ExitCode> {
 }
 
 export function register(program: Command): void {
-  const rules = program.command('rules').description('ruleset tools (Wazuh-compatible decoders and rules)')
+  const rules = program.command('rules').description('Ruleset tools (Wazuh-compatible decoders and rules)')
   const test = rules
     .command('test')
-    .description('run ruleset test cases: Wazuh .ini files and armorwatch YAML files (default: the built-in tests)')
+    .description('Run ruleset test cases: Wazuh .ini files and armorwatch YAML files (default: the built-in tests)')
     .argument('[path...]', 'test files or folders')
     .option('--json', 'print the results as JSON')
     .option('-v, --verbose', 'list every failure')

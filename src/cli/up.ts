@@ -111,6 +111,6 @@ export function register(program: Command): void {
   addServeOptions(
     program
       .command('up')
-      .description('Run the all-in-one on this host: manager, local agent, API and dashboard, on the embedded store'),
+      .description('Run the all-in-one on this host: manager, local agent (logs, FIM, AppArmor state) and HTTPS API, on the embedded store'),
   ).action(action((opts: ServeOptions) => serve(opts, true)))
 }
