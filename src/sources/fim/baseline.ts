@@ -4,26 +4,12 @@
  */
 import Database from 'better-sqlite3'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
-import type { EntryType, FileEntry } from './entry.js'
+import type { FileEntry } from './entry.js'
 
 const SCHEMA_VERSION = '1'
 
-interface Row {
-  path: string
-  type: EntryType
-  size: number
-  perm: string
-  uid: number
-  gid: number
-  uname: string
-  gname: string
-  inode: number
-  dev: number
-  mtime: number
-  md5: string
-  sha1: string
-  sha256: string
-}
+/** A baseline row is exactly a file entry (the table's columns are FileEntry's fields). */
+type Row = FileEntry
 
 export class Baseline {
   readonly #db: Database.Database
