@@ -8,7 +8,7 @@ import type { FieldValue, Fields } from '../event/index.js'
 import { archName, auditString, decodeSockaddr, syscallName } from './interpret.js'
 import { isAuxiliaryRecord } from './record-types.js'
 import type { AuditRecord } from './record.js'
-import { decodeHex, isHexEncoded, Quote, tokenize, type Tokens } from './tokenize.js'
+import { decodeHex, isHexEncoded, Quote, tokenize, type QuoteKind, type Tokens } from './tokenize.js'
 
 const numericKeys = new Set([
   'pid', 'ppid', 'uid', 'gid', 'euid', 'suid', 'fsuid', 'egid', 'sgid', 'fsgid', 'auid', 'ses', 'exit', 'items',
@@ -25,7 +25,7 @@ const encodedKeys = new Set([
 ])
 
 /** Converts one generic value by its key: numbers, the unset id, hex-encoded strings, `(null)` keys. */
-export function auditValue(key: string, value: string, quote: number, interpreted: boolean): FieldValue | undefined {
+export function auditValue(key: string, value: string, quote: QuoteKind, interpreted: boolean): FieldValue | undefined {
   if (numericKeys.has(key) && quote === Quote.Bare) {
     if (unsettable.has(key) && (value === '4294967295' || value === '-1')) return 'unset'
     const n = Number(value)
@@ -36,7 +36,7 @@ export function auditValue(key: string, value: string, quote: number, interprete
     // Several rule keys arrive hex-encoded, separated by 0x01.
     return quote === Quote.Bare && !interpreted && isHexEncoded(value) ? decodeHex(value, '\0').split('\u0001').join(',') : value
   }
-  if (encodedKeys.has(key)) return auditString(value, quote as 0, interpreted)
+  if (encodedKeys.has(key)) return auditString(value, quote, interpreted)
   return value
 }
 

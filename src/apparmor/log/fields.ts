@@ -7,6 +7,7 @@
  * plus the keys it does not know yet.
  */
 import type { Fields } from '../../event/index.js'
+import { auditString } from '../../audit/interpret.js'
 import { decodeHex, isHexEncoded, Quote, type Tokens } from '../../audit/tokenize.js'
 import { capabilityNames, protocolName, protocolNumber } from './names.js'
 
@@ -104,10 +105,6 @@ function toNumber(v: string): number | string {
   return v !== '' && Number.isFinite(n) ? n : v
 }
 
-function safe(v: string, quote: number, interpreted: boolean): string {
-  return quote === Quote.Bare && !interpreted && isHexEncoded(v) ? decodeHex(v) : v
-}
-
 export interface AppArmorMapOptions {
   /** `ausearch -i` output: values are already decoded. */
   interpreted: boolean
@@ -142,7 +139,7 @@ export function mapAppArmorTokens(tokens: Tokens, from: number, to: number, opts
         out[field] = value
         break
       case Conv.Safe:
-        out[field] = safe(value, quotes[i], opts.interpreted)
+        out[field] = auditString(value, quotes[i], opts.interpreted)
         break
       case Conv.Address: {
         const decoded = quotes[i] === Quote.Bare && !opts.interpreted && isHexEncoded(value) ? decodeHex(value, '\0') : value
