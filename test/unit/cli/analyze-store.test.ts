@@ -1,17 +1,16 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from '../../helpers/tmp.js'
 
 const bin = fileURLToPath(new URL('../../../bin/armorwatch', import.meta.url))
 const fixture = fileURLToPath(new URL('../../fixtures/normalize/seed-scenario.audit.log', import.meta.url))
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } })
 
 test('analyze --data-dir stores the alerts; query reads them back', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'aw-analyze-')), 'data')
+  const dir = join(tempDir('analyze'), 'data')
   const a = run('analyze', '--data-dir', dir, '--json', fixture)
   assert.equal(a.status, 1, 'alerts are findings')
   const printed = a.stdout.trim().split('\n').length

@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from '../../helpers/tmp.js'
 
 const bin = fileURLToPath(new URL('../../../bin/armorwatch', import.meta.url))
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/normalize/${name}`, import.meta.url))
@@ -19,7 +19,7 @@ test('parse prints one NDJSON event per event and exits 0', () => {
 })
 
 test('each file is its own source; --summary --json counts events, statuses and malformed lines', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-parse-'))
+  const dir = tempDir('parse')
   const bad = join(dir, 'bad.log')
   writeFileSync(bad, 'not a log line\ntype=AVC msg=audit(1.0:1): apparmor="DENIED" operation="open" profile="/a" name="/b" pid=1 comm="a"\n')
   const r = run(['--summary', '--json', fixture('envelopes.log'), bad])
@@ -50,7 +50,7 @@ test('standard input, table format, and usage errors', () => {
 test('--follow prints what is appended, across a rotation, and stops cleanly on SIGINT', async () => {
   const { spawn } = await import('node:child_process')
   const { appendFileSync, renameSync } = await import('node:fs')
-  const dir = mkdtempSync(join(tmpdir(), 'aw-follow-'))
+  const dir = tempDir('follow')
   const log = join(dir, 'kern.log')
   const line = (n: number) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="/f${n}" pid=1 comm="a"\n`
   writeFileSync(log, line(1))

@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseLines } from '../../../src/normalize/index.js'
 import type { Fields } from '../../../src/event/index.js'
+import { tempDir } from '../../helpers/tmp.js'
 
 /**
  * Differential test against libapparmor's own parser (Debian's libapparmor 3.0.8): every fixture
@@ -23,7 +23,7 @@ const harnessSource = fileURLToPath(new URL('../../fixtures/libapparmor/dump-rec
 const dir = new URL('../../fixtures/normalize/', import.meta.url)
 
 function buildHarness(): string | undefined {
-  const out = join(mkdtempSync(join(tmpdir(), 'aw-libaa-')), 'dump-records')
+  const out = join(tempDir('libaa'), 'dump-records')
   const r = spawnSync('cc', ['-o', out, harnessSource, '-lapparmor'], { encoding: 'utf8' })
   return r.status === 0 ? out : undefined
 }

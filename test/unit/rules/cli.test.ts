@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { tempDir } from '../../helpers/tmp.js'
 const seedDir = fileURLToPath(new URL('../../../../shared/corpus/seed-rules', import.meta.url))
 const mainUrl = new URL('../../../src/cli/main.ts', import.meta.url).href
 
@@ -30,7 +30,7 @@ test('rules test runs the built-in test cases; last line is the count', async ()
 })
 
 test('rules test exits 1 on a failing YAML case and says why', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-rt-'))
+  const dir = tempDir('rt')
   const file = join(dir, 'bad.yaml')
   writeFileSync(file, 'cases:\n  - name: wrong\n    log: |\n      type=AVC msg=audit(1795170001.112:7001): apparmor="DENIED" operation="open" class="file" profile="/x" name="/etc/shadow" pid=1 comm="x" requested_mask="r" denied_mask="r"\n    alerts:\n      - rule: 110001\n')
   const r = await cli('rules', 'test', file)
@@ -45,7 +45,7 @@ test('rules test with a missing path is a usage error', async () => {
 })
 
 test('analyze prints Wazuh alert JSON per line and exits 1 when there are alerts', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-an-'))
+  const dir = tempDir('an')
   const file = join(dir, 'audit.log')
   writeFileSync(
     file,

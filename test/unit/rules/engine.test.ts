@@ -1,10 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ruleset, loadRuleset, RulesetError } from '../../../src/rules/index.js'
+import { tempDir } from '../../helpers/tmp.js'
 
 const fixture = fileURLToPath(new URL('../../fixtures/rules/engine', import.meta.url))
 const load = () => new Ruleset({ ruleset: fixture })
@@ -92,7 +92,7 @@ test('alerts have the Wazuh JSON shape', () => {
 })
 
 test('load problems carry file, line and rule id; errors make loadRuleset throw', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-rules-'))
+  const dir = tempDir('rules')
   const file = join(dir, 'bad.xml')
   writeFileSync(
     file,
@@ -107,7 +107,7 @@ test('load problems carry file, line and rule id; errors make loadRuleset throw'
 })
 
 test('decoded_as naming a renamed child decoder is flagged: it can never match', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-rules-'))
+  const dir = tempDir('rules')
   writeFileSync(join(dir, 'd.xml'), '<decoder name="k"><program_name>k</program_name></decoder><decoder name="kc"><parent>k</parent><prematch>x</prematch></decoder>')
   writeFileSync(join(dir, 'r.xml'), '<group name="a"><rule id="100001" level="3"><decoded_as>kc</decoded_as><description>x</description></rule></group>')
   const rs = new Ruleset({ decoders: [join(dir, 'd.xml')], rules: [join(dir, 'r.xml')] })

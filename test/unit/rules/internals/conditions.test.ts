@@ -1,17 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Ruleset } from '../../../../src/rules/ruleset.js'
 import { IpMatcher } from '../../../../src/rules/ip.js'
 import { TimeWindow, WeekdaySet } from '../../../../src/rules/time.js'
 import { parseList, listMatches } from '../../../../src/rules/lists.js'
 import { Expression } from '../../../../src/rules/match/expression.js'
+import { tempDir } from '../../../helpers/tmp.js'
 
 /** A ruleset folder with one JSON decoder and the given rules. */
 function ruleset(rules: string, lists: Record<string, string> = {}): Ruleset {
-  const dir = mkdtempSync(join(tmpdir(), 'aw-cond-'))
+  const dir = tempDir('cond')
   for (const d of ['decoders', 'rules', 'lists']) mkdirSync(join(dir, d))
   writeFileSync(join(dir, 'decoders', 'json.xml'), '<decoder name="json"><prematch>^{\\s*"</prematch><plugin_decoder>JSON_Decoder</plugin_decoder></decoder>')
   writeFileSync(join(dir, 'rules', 'r.xml'), `<group name="t,">${rules}</group>`)

@@ -1,12 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { OsRegex, PatternError } from '../../../../src/rules/match/osregex.js'
 import { Ruleset } from '../../../../src/rules/ruleset.js'
 import { parseXml, XmlError } from '../../../../src/rules/xml.js'
+import { tempDir } from '../../../helpers/tmp.js'
 
 // Deterministic pseudo-random numbers (mulberry32), so a failure reproduces.
 function rng(seed: number): () => number {
@@ -37,7 +37,7 @@ function mutate(text: string, r: () => number, edits: number): string {
 test('mutated rule files never crash the loader: problems are reported with a line', () => {
   const r = rng(7)
   const original = readFileSync(builtinRules, 'utf8')
-  const dir = mkdtempSync(join(tmpdir(), 'aw-fuzz-'))
+  const dir = tempDir('fuzz')
   for (let i = 0; i < 60; i++) {
     const text = mutate(original, r, 1 + Math.floor(r() * 6))
     try {
