@@ -24,6 +24,7 @@ import { Routes, verifyReply, type AgentCommand } from './protocol.js'
 import { RotatingLog } from './rotating-log.js'
 import { Shipper } from './shipper.js'
 import { Spool } from './spool.js'
+import { VERSION } from '../version.js'
 
 export interface RunAgentOptions {
   /** Read audit records on stdin as an auditd plugin. */
@@ -89,6 +90,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     batchEvents: cfg.shipper.batch_events,
     maxBackoffMs: cfg.shipper.max_backoff_ms,
     keepaliveMs: cfg.shipper.keepalive_ms,
+    report: () => ({ version: VERSION, hostname: String(host['host.hostname']), os: String(host['host.os']), spool_depth: spool.lastSeq - spool.acked }),
     log: (level, msg, data) => log[level](data ?? {}, msg),
   })
   log.info({ agent_id: identity.agent_id, manager: identity.manager, spooled: spool.lastSeq - spool.acked }, 'Agent started.')

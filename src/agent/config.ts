@@ -49,7 +49,7 @@ export const AgentConfig = z.strictObject({
     .strictObject({
       batch_events: z.number().int().min(1).max(50_000).default(2000).describe('Events per batch sent to the manager.'),
       max_backoff_ms: z.number().int().min(100).default(30_000).describe('Longest wait between retries.'),
-      keepalive_ms: z.number().int().min(1000).default(30_000).describe('A keepalive goes out after this long without a batch.'),
+      keepalive_ms: z.number().int().min(1000).default(30_000).describe('A keepalive, with the spool depth, goes out at least this often (also between batches).'),
     })
     .default({ batch_events: 2000, max_backoff_ms: 30_000, keepalive_ms: 30_000 }),
   raw_audit_log: z

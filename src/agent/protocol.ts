@@ -88,6 +88,40 @@ export function safeEqualSecret(a: string, b: string): boolean {
   return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
 }
 
+/**
+ * What an agent reports in its keepalive body (signed like every request): its version and host,
+ * and the events waiting in its spool. Older agents send `{}`; every field is optional.
+ */
+export interface AgentReport {
+  version?: string
+  hostname?: string
+  os?: string
+  /** Events in the spool not yet acknowledged by the manager. */
+  spool_depth?: number
+}
+
+/** The report in a keepalive body; fields of the wrong type or size are left out, not trusted. */
+export function parseReport(body: Buffer): AgentReport {
+  let v: unknown
+  try {
+    v = JSON.parse(body.toString('utf8') || '{}')
+  } catch {
+    return {}
+  }
+  if (typeof v !== 'object' || v === null) return {}
+  const o = v as Record<string, unknown>
+  const text = (x: unknown): string | undefined => (typeof x === 'string' && x.length > 0 && x.length <= 256 ? x : undefined)
+  const r: AgentReport = {}
+  const version = text(o.version)
+  const hostname = text(o.hostname)
+  const os = text(o.os)
+  if (version) r.version = version
+  if (hostname) r.hostname = hostname
+  if (os) r.os = os
+  if (Number.isSafeInteger(o.spool_depth) && (o.spool_depth as number) >= 0) r.spool_depth = o.spool_depth as number
+  return r
+}
+
 /** A command sent to an agent on the long poll (used by active response). */
 export interface AgentCommand {
   id: string

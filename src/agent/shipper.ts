@@ -9,7 +9,7 @@ import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import type { Spool } from './spool.js'
 import { HttpError, type ManagerClient } from './client.js'
-import { Headers, Routes } from './protocol.js'
+import { Headers, Routes, type AgentReport } from './protocol.js'
 import { sleep } from '../sources/types.js'
 
 const gzipAsync = promisify(gzip)
@@ -18,8 +18,10 @@ export interface ShipperOptions {
   batchEvents?: number
   minBackoffMs?: number
   maxBackoffMs?: number
-  /** A keepalive is sent after this long without a batch. */
+  /** A keepalive (with the agent's report) is sent at least this often, between batches too. */
   keepaliveMs?: number
+  /** What the keepalive tells the manager about this agent (version, host, spool depth). */
+  report?: () => AgentReport
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void
   /** Test hook and status: called after each acknowledged batch. */
   onAck?: (storedSeq: number) => void
@@ -37,6 +39,7 @@ export interface ShipperStats {
 export class Shipper {
   readonly #o: Required<Omit<ShipperOptions, 'onAck'>> & Pick<ShipperOptions, 'onAck'>
   readonly stats: ShipperStats = { batches: 0, events: 0, bytes: 0, retries: 0, lastError: undefined }
+  #lastKeepalive = 0
 
   constructor(
     private readonly spool: Spool,
@@ -48,6 +51,7 @@ export class Shipper {
       minBackoffMs: 200,
       maxBackoffMs: 30_000,
       keepaliveMs: 30_000,
+      report: () => ({}),
       log: () => {},
       random: Math.random,
       ...opts,
@@ -76,6 +80,8 @@ export class Shipper {
           continue
         }
         await this.#ship(next, signal)
+        // A busy agent still reports its spool depth: the manager shows it.
+        if (Date.now() - this.#lastKeepalive >= this.#o.keepaliveMs) await this.#keepalive(signal)
         attempt = 0
       } catch (err) {
         if (signal.aborted) break
@@ -88,7 +94,8 @@ export class Shipper {
           this.#o.log('info', 'The manager rate-limits this agent; events wait in the spool.', { retry_ms: delay })
         } else if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
           delay = this.#o.maxBackoffMs
-          this.#o.log('error', 'The manager refuses this agent (revoked, unknown key or clock off by minutes); events keep spooling.', {
+          const why = err.body.includes('AW_ERR_AGENT_REVOKED') ? 'this agent was revoked' : 'unknown agent or key, or the clock is off by minutes'
+          this.#o.log('error', `The manager refuses this agent (${why}); events keep spooling.`, {
             status: err.status,
             reply: err.body.slice(0, 300),
           })
@@ -114,8 +121,9 @@ export class Shipper {
   }
 
   async #keepalive(signal: AbortSignal): Promise<number> {
+    this.#lastKeepalive = Date.now()
     const r = await this.client.call('POST', Routes.keepalive, {
-      body: Buffer.from('{}'),
+      body: Buffer.from(JSON.stringify(this.#o.report())),
       headers: { 'content-type': 'application/json' },
       signal,
     })

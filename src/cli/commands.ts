@@ -15,6 +15,7 @@ import { register as manager } from './manager.js'
 import { register as query } from './query.js'
 import { register as user } from './user.js'
 import { register as agent } from './agent.js'
+import { register as agents } from './agents.js'
 import { register as enroll } from './enroll.js'
 
-export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest, up, manager, query, user, agent, enroll]
+export const commands: ReadonlyArray<(program: Command) => void> = [parse, status, fim, profile, rules, analyze, logtest, up, manager, query, user, agent, agents, enroll]

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { hostFields } from '../agent/host.js'
 import { agentEvent } from '../agent/pipeline.js'
 import { InProcessBus } from '../bus/index.js'
 import { packageRoot } from '../rules/files.js'
@@ -13,7 +14,7 @@ import { loadRuleset, type RulesetOptions } from '../rules/ruleset.js'
 import { AlertsJsonWriter } from '../store/alerts-json.js'
 import { openEmbeddedStore, type EmbeddedStore } from '../store/embedded.js'
 import type { RetentionPolicy } from '../store/store.js'
-import { AgentChannel, AgentRegistry } from './agent-channel/index.js'
+import { AgentChannel, AgentRegistry, agentsService, countingBus, EventRate } from './agent-channel/index.js'
 import { AnalysisLoop } from './analysis.js'
 import { buildManager } from './app.js'
 import { newPassword, newSecret, hashPassword, MIN_PASSWORD_LENGTH } from './auth/secrets.js'
@@ -21,8 +22,8 @@ import { bytesOf, type ManagerConfig } from './config.js'
 import { startLocalAgent, type LocalAgent } from './local-agent.js'
 import { ManagerMetrics } from './metrics.js'
 import { rulesService } from './rules-service.js'
-import type { AgentInfo } from './services.js'
 import { ensureTls } from './tls.js'
+import { VERSION } from '../version.js'
 import type { Json } from '../sources/types.js'
 
 export interface StartOptions {
@@ -123,9 +124,11 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     closers.push(() => bus.close())
 
     const enrollmentSecretPath = join(dataDir, 'enrollment.secret')
+    const rate = new EventRate()
     const channel = new AgentChannel({
       enrollmentSecret: cfg.agents.enrollment_secret ?? enrollmentSecret(enrollmentSecretPath),
       registry,
+      rate,
       sink: { store: (agent, events) => bus.publish({ agent, events }), highestSeq: async (agent) => loop.highestSeq(agent) },
       // Enrollments, revocations, disconnections... become events, so the rules can alert on them.
       onNotice: (n) => {
@@ -135,6 +138,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       },
     })
 
+    const runLocal = o.localAgent && cfg.local_agent.enabled
     const tls = cfg.tls.enabled
       ? await ensureTls(join(dataDir, 'tls'), cfg.tls.cert && cfg.tls.key ? { cert: cfg.tls.cert, key: cfg.tls.key } : undefined, cfg.tls.names)
       : undefined
@@ -142,7 +146,13 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     const app = await buildManager({
       store,
       metrics,
-      agents: { list: () => agentList(registry, store) },
+      agents: agentsService({
+        registry,
+        channel,
+        rate,
+        progress: () => store.state.agentProgress(),
+        ...(runLocal ? { local: await localInfo() } : {}),
+      }),
       rules: rulesService(ruleset, () => loadRuleset(rulesOpts)),
       agentChannel: channel.plugin,
       ...(existsSync(dashboardDir) ? { dashboardDir } : {}),
@@ -177,10 +187,10 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     }
 
     let local: LocalAgent | undefined
-    if (o.localAgent && cfg.local_agent.enabled) {
+    if (runLocal) {
       const prefix = 'local_agent.position:'
       local = await startLocalAgent({
-        bus,
+        bus: countingBus(bus, rate),
         files: cfg.local_agent.files,
         fromBeginning: cfg.local_agent.from_beginning,
         fim: cfg.local_agent.fim ? { config: cfg.local_agent.fim, database: join(dataDir, 'fim.db') } : null,
@@ -240,20 +250,8 @@ function enrollmentSecret(path: string): string {
   return s
 }
 
-function agentList(registry: AgentRegistry, store: EmbeddedStore): AgentInfo[] {
-  const progress = new Map(store.state.agentProgress().map((p) => [p.agent_id, p]))
-  const out: AgentInfo[] = registry.list().map((a) => ({
-    id: a.id,
-    name: a.name,
-    enrolled_at: a.enrolled_at,
-    revoked_at: a.revoked_at,
-    stored_seq: Math.max(a.stored_seq, progress.get(a.id)?.stored_seq ?? 0),
-    last_seen_at: progress.get(a.id)?.last_seen_at ?? null,
-  }))
-  for (const p of progress.values()) {
-    if (!out.some((a) => a.id === p.agent_id)) {
-      out.push({ id: p.agent_id, name: p.agent_id === '000' ? 'local' : p.agent_id, enrolled_at: null, revoked_at: null, stored_seq: p.stored_seq, last_seen_at: p.last_seen_at })
-    }
-  }
-  return out
+/** The all-in-one's own agent (id 000) as the agents list shows it. */
+async function localInfo(): Promise<{ id: string; version: string; hostname: string; os: string }> {
+  const h = await hostFields()
+  return { id: '000', version: VERSION, hostname: String(h['host.hostname']), os: String(h['host.os']) }
 }

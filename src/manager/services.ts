@@ -26,6 +26,8 @@ export interface RulesService {
   test(line: string, location: string): RuleTestResult
 }
 
+export type AgentStatus = 'connected' | 'disconnected' | 'never' | 'revoked'
+
 export interface AgentInfo {
   readonly id: string
   readonly name: string
@@ -34,8 +36,18 @@ export interface AgentInfo {
   /** Highest event seq stored for the agent. */
   readonly stored_seq: number
   readonly last_seen_at: string | null
+  readonly status: AgentStatus
+  readonly version: string | null
+  readonly hostname: string | null
+  readonly os: string | null
+  /** Events stored per second over the last minute. */
+  readonly events_per_s: number
+  /** Events waiting in the agent's spool, from its last keepalive; null when unknown. */
+  readonly spool_depth: number | null
 }
 
 export interface AgentsService {
   list(): AgentInfo[]
+  /** Revokes an enrolled agent; undefined when there is none, `changed` false when it already was revoked. */
+  revoke(id: string): { agent: AgentInfo; changed: boolean } | undefined
 }

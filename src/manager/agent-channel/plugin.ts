@@ -1,7 +1,8 @@
 /**
  * The manager side of the agent protocol as a fastify plugin (see src/agent/protocol.ts):
  * enrollment with the enrollment secret, signed event batches with dedup by (agent, seq), signed
- * command long polls, keepalives; revocation, disconnect/reconnect and rate-limit notices.
+ * command long polls, keepalives (which carry the agent's report: version, host, spool depth);
+ * revocation, disconnect/reconnect and rate-limit notices; each agent's live status for the API.
  *
  * Exactly once into the store: batches of one agent are handled one at a time; the events above the
  * agent's stored high-water mark go to the sink, and only once the sink resolved (durably stored)
@@ -15,8 +16,9 @@ import { promisify } from 'node:util'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { Event } from '../../event/index.js'
 import {
-  Headers, MAX_CLOCK_SKEW_MS, Routes, parseAuth, safeEqualSecret, signReply, verifyRequest, type AgentCommand,
+  Headers, MAX_CLOCK_SKEW_MS, Routes, parseAuth, parseReport, safeEqualSecret, signReply, verifyRequest, type AgentCommand, type AgentReport,
 } from '../../agent/protocol.js'
+import { EventRate } from './rate.js'
 import type { AgentRecord, AgentRegistry } from './registry.js'
 
 const gunzipAsync = promisify(gunzip)
@@ -51,11 +53,19 @@ export interface AgentChannelOptions {
   maxBatchBytes?: number
   /** Longest command long poll. */
   maxPollSeconds?: number
+  /** Where stored events are counted per agent (shared with the local agent's counting). */
+  rate?: EventRate
 }
 
 interface AgentState {
   lastSeen: number
+  /** When lastSeen was last written to the registry (at most every SEEN_SAVE_MS); 0 until the agent was heard from. */
+  seenSavedAt: number
   connected: boolean
+  /** The agent's last keepalive report. */
+  report: AgentReport
+  /** When a revoked agent's attempt was last raised as a notice (at most one a minute). */
+  revokedNoticeAt: number
   /** Highest seq durably stored; undefined until first looked up after a start. */
   stored: number | undefined
   queue: Promise<unknown>
@@ -67,6 +77,20 @@ interface AgentState {
 }
 
 const ENROLL_FAILURES_PER_MINUTE = 5
+const SEEN_SAVE_MS = 10_000
+
+/** An agent as the API shows it: the registry's record joined with the channel's live state. */
+export interface AgentLiveStatus {
+  status: 'connected' | 'disconnected' | 'never' | 'revoked'
+  last_seen_at: string | null
+  version: string | null
+  hostname: string | null
+  os: string | null
+  /** Events stored per second over the last minute. */
+  events_per_s: number
+  /** Events waiting in the agent's spool, as of its last keepalive; null before one arrived. */
+  spool_depth: number | null
+}
 
 class ChannelError extends Error {
   constructor(
@@ -94,6 +118,7 @@ export class AgentChannel {
       disconnectAfterMs: 90_000,
       maxBatchBytes: 64 * 1024 * 1024,
       maxPollSeconds: 60,
+      rate: new EventRate(),
       ...opts,
     }
   }
@@ -140,6 +165,7 @@ export class AgentChannel {
     app.get(Routes.commands, async (req, reply) => this.#commands(req, reply))
     app.post(Routes.keepalive, async (req) => {
       const agent = this.#authenticate(req)
+      this.#report(agent, parseReport(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)))
       return { stored_seq: await this.#storedSeq(agent.id) }
     })
   }
@@ -152,7 +178,7 @@ export class AgentChannel {
     let st = this.#agents.get(id)
     if (!st) {
       st = {
-        lastSeen: Date.now(), connected: true, stored: undefined, queue: Promise.resolve(), tokens: this.#o.maxEventsPerSecond,
+        lastSeen: Date.now(), seenSavedAt: 0, connected: true, report: {}, revokedNoticeAt: 0, stored: undefined, queue: Promise.resolve(), tokens: this.#o.maxEventsPerSecond,
         tokensAt: Date.now(), limitedAt: 0, commands: [], waiters: [],
       }
       this.#agents.set(id, st)
@@ -203,17 +229,32 @@ export class AgentChannel {
     if (this.#nonces.has(nonceKey)) return fail('replayed request', rec.id)
     this.#nonces.set(nonceKey, auth.ts)
     this.#pruneNonces()
+    const st = this.#state(rec.id)
     if (rec.revoked_at) {
-      this.#notice({ type: 'agent_auth_failed', agent: rec.id, message: `Revoked agent ${rec.id} tried to connect from ${req.ip}.` })
+      // The agent keeps retrying (its events spool until it is enrolled again): one notice a minute.
+      if (Date.now() - st.revokedNoticeAt > 60_000) {
+        st.revokedNoticeAt = Date.now()
+        this.#notice({ type: 'agent_auth_failed', agent: rec.id, message: `Revoked agent ${rec.id} tried to connect from ${req.ip}.` })
+      }
       throw new ChannelError(403, 'AW_ERR_AGENT_REVOKED', `agent '${rec.id}' was revoked`)
     }
-    const st = this.#state(rec.id)
     st.lastSeen = Date.now()
+    if (st.lastSeen - st.seenSavedAt >= SEEN_SAVE_MS) {
+      st.seenSavedAt = st.lastSeen
+      this.#o.registry.setLastSeen(rec.id, new Date(st.lastSeen))
+    }
     if (!st.connected) {
       st.connected = true
       this.#notice({ type: 'agent_reconnected', agent: rec.id, message: `Agent ${rec.id} (${rec.name}) reconnected.` })
     }
     return rec
+  }
+
+  #report(agent: AgentRecord, r: AgentReport): void {
+    const st = this.#state(agent.id)
+    const prev = st.report
+    st.report = { ...prev, ...r }
+    if (r.version !== prev.version || r.hostname !== prev.hostname || r.os !== prev.os) this.#o.registry.setInfo(agent.id, r)
   }
 
   #pruneNonces(): void {
@@ -289,6 +330,7 @@ export class AgentChannel {
       const fresh = events.filter((e) => e.seq > stored)
       if (fresh.length) {
         await this.#o.sink.store(agent.id, fresh)
+        this.#o.rate.add(agent.id, fresh.length)
         st.stored = last
         this.#o.registry.setStoredSeq(agent.id, last)
       }
@@ -321,9 +363,25 @@ export class AgentChannel {
     void reply.header(Headers.signature, signReply(agent.key, body)).type('application/json').send(body)
   }
 
-  /** Each agent's connection state, for the manager's API. */
-  status(): { id: string; connected: boolean; last_seen: string; stored_seq: number | undefined }[] {
-    return [...this.#agents].map(([id, st]) => ({ id, connected: st.connected, last_seen: new Date(st.lastSeen).toISOString(), stored_seq: st.stored }))
+  /**
+   * An enrolled agent's status: live state when it was heard from since this manager started, else
+   * what the registry kept (an agent heard from before the restart counts as disconnected until it
+   * is heard from again).
+   */
+  liveStatus(rec: AgentRecord): AgentLiveStatus {
+    const st = this.#agents.get(rec.id)
+    const heard = st !== undefined && st.seenSavedAt > 0
+    const lastSeen = heard ? new Date(st.lastSeen).toISOString() : rec.last_seen_at
+    const status = rec.revoked_at ? 'revoked' : heard ? (st.connected ? 'connected' : 'disconnected') : lastSeen ? 'disconnected' : 'never'
+    return {
+      status,
+      last_seen_at: lastSeen,
+      version: st?.report.version ?? rec.version,
+      hostname: st?.report.hostname ?? rec.hostname,
+      os: st?.report.os ?? rec.os,
+      events_per_s: this.#o.rate.perSecond(rec.id),
+      spool_depth: st?.report.spool_depth ?? null,
+    }
   }
 }
 

@@ -4,33 +4,49 @@ import { AwError } from '../errors.js'
 import { AlertSchema, errors } from '../schemas.js'
 import type { AgentsService, RulesService } from '../services.js'
 
+/** One agent row: the allow-list of what the API shows about an agent (never its key). */
+const AgentRow = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' }, name: { type: 'string' }, enrolled_at: { type: ['string', 'null'] },
+    revoked_at: { type: ['string', 'null'] }, stored_seq: { type: 'integer' }, last_seen_at: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['connected', 'disconnected', 'never', 'revoked'] },
+    version: { type: ['string', 'null'] }, hostname: { type: ['string', 'null'] }, os: { type: ['string', 'null'] },
+    events_per_s: { type: 'number', description: 'events stored per second over the last minute' },
+    spool_depth: { type: ['integer', 'null'], description: "events waiting in the agent's spool, from its last keepalive" },
+  },
+} as const
+
 export async function agentRoutes(api: FastifyInstance, o: { agents: AgentsService }): Promise<void> {
   api.get(
     '/',
     {
       schema: {
-        summary: 'Agents: enrolled agents and every agent that sent events',
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              agents: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    id: { type: 'string' }, name: { type: 'string' }, enrolled_at: { type: ['string', 'null'] },
-                    revoked_at: { type: ['string', 'null'] }, stored_seq: { type: 'integer' }, last_seen_at: { type: ['string', 'null'] },
-                  },
-                },
-              },
-            },
-          },
-          ...errors(401),
-        },
+        summary: 'Agents: enrolled agents and every agent that sent events, with their status',
+        response: { 200: { type: 'object', properties: { agents: { type: 'array', items: AgentRow } } }, ...errors(401) },
       },
     },
     async () => ({ agents: o.agents.list() }),
+  )
+
+  api.post<{ Params: { id: string } }>(
+    '/:id/revoke',
+    {
+      config: { role: 'admin' },
+      schema: {
+        summary: "Revoke an agent: its batches, polls and keepalives are refused from now on (its events wait in its spool)",
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[\\w.-]{1,64}$' } }, required: ['id'], additionalProperties: false },
+        response: {
+          200: { type: 'object', properties: { agent: AgentRow, changed: { type: 'boolean', description: 'false when the agent was already revoked' } } },
+          ...errors(400, 401, 403, 404),
+        },
+      },
+    },
+    async (req) => {
+      const r = o.agents.revoke(req.params.id)
+      if (!r) throw new AwError('AW_ERR_NOT_FOUND', `agent '${req.params.id}'`)
+      return r
+    },
   )
 }
 

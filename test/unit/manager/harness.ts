@@ -37,7 +37,7 @@ export async function harness(extra: Partial<ManagerDeps> = {}): Promise<Harness
     store.state.addToken(`t-${role}`, u.id, 'test', digest(`aw_${role}`))
     auth[role] = { authorization: `Bearer aw_${role}` }
   }
-  const app = await buildManager({ store, metrics: new ManagerMetrics(), agents: { list: () => [] }, rules: fakeRules, ...extra })
+  const app = await buildManager({ store, metrics: new ManagerMetrics(), agents: { list: () => [], revoke: () => undefined }, rules: fakeRules, ...extra })
   return {
     app,
     store,
