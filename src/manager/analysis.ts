@@ -31,6 +31,8 @@ export interface AnalysisOptions {
   agentName?: (id: string) => string | undefined
   /** Called for an event the analyzer threw on (the event is skipped, never the batch). */
   onError?: (err: unknown, event: Event) => void
+  /** Called with each batch of alerts once stored (the live alert stream). */
+  onStored?: (alerts: readonly AlertDoc[]) => void
 }
 
 export class AnalysisLoop {
@@ -90,5 +92,6 @@ export class AnalysisLoop {
     end?.()
     for (const [agent, mark] of marks) this.stored.set(agent, mark)
     for (const a of alerts) metrics?.alerts.inc({ level: String(a.rule.level) })
+    if (alerts.length) this.o.onStored?.(alerts)
   }
 }

@@ -16,10 +16,14 @@ import { VERSION } from '../version.js'
 import { authenticate } from './auth/context.js'
 import { AwError, errorReply } from './errors.js'
 import type { ManagerMetrics } from './metrics.js'
+import { LiveAlerts } from './live.js'
 import { openApiDocument, recordRoute, type RouteRecord } from './openapi.js'
 import { alertRoutes } from './routes/alerts.js'
 import { authRoutes } from './routes/auth.js'
 import { agentRoutes, ruleRoutes } from './routes/catalog.js'
+import { insightRoutes } from './routes/insights.js'
+import { profileRoutes } from './routes/profiles.js'
+import { streamRoutes } from './routes/stream.js'
 import { tokenRoutes, userRoutes } from './routes/users.js'
 import type { AgentsService, RulesService } from './services.js'
 
@@ -40,6 +44,13 @@ export interface ManagerDeps {
   sessionHours?: number
   /** Login attempts per client address and window (default 10 per minute). */
   loginLimit?: { max: number; timeWindowMs: number }
+  /**
+   * The live alert feed the analysis loop publishes to (served at /api/alerts/stream). Without
+   * one (an app without an analysis loop), the stream route serves a feed that stays idle.
+   */
+  live?: LiveAlerts
+  /** Where the profile readiness check reads profile texts (default /etc/apparmor.d). */
+  profileDir?: string
 }
 
 export async function buildManager(d: ManagerDeps): Promise<FastifyInstance> {
@@ -77,6 +88,9 @@ export async function buildManager(d: ManagerDeps): Promise<FastifyInstance> {
   })
 
   const { state } = d.store
+  const live = d.live ?? new LiveAlerts({ registry: d.metrics.registry })
+  // Open streams never end by themselves: end them, or closing would wait for every client.
+  app.addHook('preClose', async () => live.close())
   await app.register(async (api) => {
     api.addHook('onRequest', authenticate(state))
     api.get('/api/health', { config: { role: 'public' }, schema: { summary: 'Liveness (no authentication)', response: { 200: { type: 'object', properties: { status: { type: 'string' }, version: { type: 'string' } } } } } }, async () => ({
@@ -91,6 +105,9 @@ export async function buildManager(d: ManagerDeps): Promise<FastifyInstance> {
       login: d.loginLimit ?? { max: 10, timeWindowMs: 60_000 },
     })
     await api.register(alertRoutes, { prefix: '/api/alerts', alerts: d.store.alerts, metrics: d.metrics })
+    await api.register(insightRoutes, { prefix: '/api/alerts', alerts: d.store.alerts, metrics: d.metrics })
+    await api.register(streamRoutes, { prefix: '/api/alerts', live })
+    await api.register(profileRoutes, { prefix: '/api/profiles', alerts: d.store.alerts, metrics: d.metrics, profileDir: d.profileDir ?? '/etc/apparmor.d' })
     await api.register(agentRoutes, { prefix: '/api/agents', agents: d.agents })
     await api.register(ruleRoutes, { prefix: '/api/rules', rules: d.rules })
     await api.register(userRoutes, { prefix: '/api/users', state })

@@ -41,6 +41,7 @@ export const ConfigSchema = z.strictObject({
       session_hours: z.number().positive().max(24 * 30).default(12).describe('Lifetime of a dashboard login session.'),
       login_max_attempts: z.number().int().positive().default(10).describe('Login attempts allowed per client address and window.'),
       login_window_seconds: z.number().int().positive().default(60).describe('The login rate-limit window.'),
+      max_streams: z.number().int().positive().default(100).describe('Live alert streams (GET /api/alerts/stream) open at once; more get 503.'),
     })
     .prefault({}),
   store: z
@@ -98,6 +99,11 @@ export const ConfigSchema = z.strictObject({
         .nullable()
         .prefault({})
         .describe('AppArmor state (profiles, modes, AppArmor stopped) of this host; null turns it off.'),
+    })
+    .prefault({}),
+  profiles: z
+    .strictObject({
+      dir: z.string().min(1).default('/etc/apparmor.d').describe('Where the manager reads profile texts for the readiness check and rule suggestions (also the include search path).'),
     })
     .prefault({}),
   dashboard_dir: z.string().optional().describe('The built dashboard to serve at `/`. Default: dashboard/dist in the package.'),

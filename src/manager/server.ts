@@ -19,6 +19,7 @@ import { AnalysisLoop } from './analysis.js'
 import { buildManager } from './app.js'
 import { newPassword, newSecret, hashPassword, MIN_PASSWORD_LENGTH } from './auth/secrets.js'
 import { bytesOf, type ManagerConfig } from './config.js'
+import { LiveAlerts } from './live.js'
 import { startLocalAgent, type LocalAgent } from './local-agent.js'
 import { ManagerMetrics } from './metrics.js'
 import { rulesService } from './rules-service.js'
@@ -96,6 +97,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     const firstAdmin = await ensureFirstAdmin(store, o.adminPassword)
     const bus = new InProcessBus(cfg.analysis.queue_batches)
     const metrics = new ManagerMetrics({ bus: () => bus.depth, store: () => store.alerts.writeDepth })
+    const live = new LiveAlerts({ registry: metrics.registry, maxStreams: cfg.api.max_streams })
     const alertsJson = cfg.outputs.alerts_json.enabled
       ? new AlertsJsonWriter(join(dataDir, 'logs', 'alerts.json'), { maxBytes: bytesOf(cfg.outputs.alerts_json.max_size), keep: cfg.outputs.alerts_json.keep })
       : undefined
@@ -119,6 +121,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       ...(alertsJson ? { alertsJson } : {}),
       archive: cfg.store.archive_events,
       metrics,
+      onStored: (alerts) => live.publish(alerts),
     })
     loop.start()
     closers.push(() => bus.close())
@@ -160,6 +163,8 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       logger: o.logger ?? false,
       sessionHours: cfg.api.session_hours,
       loginLimit: { max: cfg.api.login_max_attempts, timeWindowMs: cfg.api.login_window_seconds * 1000 },
+      live,
+      profileDir: cfg.profiles.dir,
     })
     // Close order (reverse of closers): local agent, HTTP, bus (drains into the store), store.
     closers.push(() => app.close())

@@ -1,7 +1,7 @@
 /** Alerts: search and aggregate with the query language, fetch one, dashboard aggregations, FIM, profiles. */
 import type { FastifyInstance } from 'fastify'
-import { parseRange, QueryError, TimeRangeError } from '../../store/query/index.js'
-import type { AlertStore, QueryResult } from '../../store/store.js'
+import type { AlertStore } from '../../store/store.js'
+import { queryRunner, rangeOf, spanFor, type RangeQs } from '../alert-query.js'
 import { AwError } from '../errors.js'
 import type { ManagerMetrics } from '../metrics.js'
 import { AlertSchema, errors, TimeRangeQuery } from '../schemas.js'
@@ -15,23 +15,12 @@ const ResultSchema = {
   },
 } as const
 
-interface RangeQs {
-  from?: string
-  to?: string
-}
+const NameCount = { type: 'object', properties: { name: { type: 'string' }, count: { type: 'integer' } } } as const
+const TechniqueCount = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, count: { type: 'integer' } } } as const
 
 export async function alertRoutes(api: FastifyInstance, o: { alerts: AlertStore; metrics: ManagerMetrics }): Promise<void> {
-  const run = async (q: string, qs: RangeQs, limit?: number): Promise<QueryResult> => {
-    const end = o.metrics.storeQuery.startTimer()
-    try {
-      return await o.alerts.query(q, { ...parseRange(qs.from, qs.to), ...(limit !== undefined ? { limit } : {}) })
-    } catch (err) {
-      if (err instanceof QueryError || err instanceof TimeRangeError) throw new AwError('AW_ERR_QUERY', err.message)
-      throw err
-    } finally {
-      end()
-    }
-  }
+  const query = queryRunner(o.alerts, o.metrics)
+  const run = (q: string, qs: RangeQs, limit?: number) => query(q, rangeOf(qs), limit)
 
   api.get<{ Querystring: RangeQs & { q?: string; limit?: number } }>(
     '/',
@@ -58,23 +47,30 @@ export async function alertRoutes(api: FastifyInstance, o: { alerts: AlertStore;
         response: {
           200: {
             type: 'object',
-            properties: Object.fromEntries(['total', 'by_level', 'top_profiles', 'top_operations', 'top_agents', 'timeline'].map((k) => [k, ResultSchema])),
+            properties: {
+              ...Object.fromEntries(['total', 'by_level', 'top_profiles', 'top_operations', 'top_agents', 'timeline'].map((k) => [k, ResultSchema])),
+              mitre_tactics: { type: 'array', items: NameCount },
+              mitre_techniques: { type: 'array', items: TechniqueCount },
+            },
           },
           ...errors(400, 401),
         },
       },
     },
     async (req) => {
-      const span = spanFor(req.query)
-      const [total, by_level, top_profiles, top_operations, top_agents, timeline] = await Promise.all([
-        run('| stats count', req.query),
-        run('| stats count by rule.level | sort -rule.level', req.query),
-        run('| top 10 apparmor.profile', req.query),
-        run('| top 10 apparmor.operation', req.query),
-        run('| top 10 agent.name', req.query),
-        run(`| timechart span=${span} count by rule.level`, req.query),
+      const range = rangeOf(req.query)
+      const span = spanFor(range)
+      const [total, by_level, top_profiles, top_operations, top_agents, timeline, mitre] = await Promise.all([
+        query('| stats count', range),
+        query('| stats count by rule.level | sort -rule.level', range),
+        query('| top 10 apparmor.profile', range),
+        query('| top 10 apparmor.operation', range),
+        query('| top 10 agent.name', range),
+        query(`| timechart span=${span} count by rule.level`, range),
+        // Grouped by the whole rule.mitre object: one row per distinct combination, split below.
+        query('rule.mitre.id: * | stats count by rule.mitre', range),
       ])
-      return { total, by_level, top_profiles, top_operations, top_agents, timeline }
+      return { total, by_level, top_profiles, top_operations, top_agents, timeline, ...mitreCounts(mitre.rows) }
     },
   )
 
@@ -120,15 +116,43 @@ export async function alertRoutes(api: FastifyInstance, o: { alerts: AlertStore;
   )
 }
 
-/** About a hundred buckets over the range; 1h without one. */
-function spanFor(qs: RangeQs): string {
-  try {
-    const r = parseRange(qs.from, qs.to)
-    if (!r.from) return '1h'
-    const ms = Date.parse(r.to ?? new Date().toISOString()) - Date.parse(r.from)
-    const steps: [number, string][] = [[60e3, '1m'], [300e3, '5m'], [900e3, '15m'], [3600e3, '1h'], [4 * 3600e3, '4h'], [86400e3, '1d']]
-    return (steps.find(([s]) => ms / s <= 120) ?? [0, '1w'])[1]
-  } catch {
-    return '1h'
+interface Mitre {
+  id?: unknown
+  tactic?: unknown
+  technique?: unknown
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+
+/**
+ * Alert counts per MITRE tactic and technique from `count by rule.mitre` rows: an alert counts
+ * once for each distinct tactic and technique it carries. Technique names come from the alerts
+ * (`rule.mitre.technique`, parallel to `rule.mitre.id`); the top 10 of each, most frequent first.
+ */
+export function mitreCounts(rows: readonly Record<string, unknown>[]): {
+  mitre_tactics: { name: string; count: number }[]
+  mitre_techniques: { id: string; name: string; count: number }[]
+} {
+  const tactics = new Map<string, number>()
+  const techniques = new Map<string, { name: string; count: number }>()
+  for (const row of rows) {
+    const count = Number(row.count)
+    let m: Mitre
+    try {
+      m = JSON.parse(String(row['rule.mitre'])) as Mitre
+    } catch {
+      continue
+    }
+    for (const t of new Set(strings(m.tactic))) tactics.set(t, (tactics.get(t) ?? 0) + count)
+    const names = strings(m.technique)
+    strings(m.id).forEach((id, i) => {
+      const cur = techniques.get(id)
+      techniques.set(id, { name: cur?.name || names[i] || id, count: (cur?.count ?? 0) + count })
+    })
+  }
+  const top = <T extends { count: number }>(xs: T[], key: (x: T) => string) => xs.sort((a, b) => b.count - a.count || key(a).localeCompare(key(b))).slice(0, 10)
+  return {
+    mitre_tactics: top([...tactics].map(([name, count]) => ({ name, count })), (x) => x.name),
+    mitre_techniques: top([...techniques].map(([id, t]) => ({ id, ...t })), (x) => x.id),
   }
 }
