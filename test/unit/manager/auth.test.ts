@@ -26,6 +26,7 @@ const EXPECTED: Record<string, string> = {
   'GET /api/profiles': 'viewer',
   'GET /api/profiles/{name}/readiness': 'viewer',
   'GET /api/agents': 'viewer',
+  'POST /api/agents/{id}/revoke': 'admin',
   'GET /api/rules': 'viewer',
   'POST /api/rules/test': 'analyst',
   'GET /api/users': 'admin',
@@ -83,7 +84,7 @@ test('every route rejects roles below the one it needs', async () => {
       checked++
     }
   }
-  assert.equal(checked, 9)
+  assert.equal(checked, 11)
 })
 
 test('public routes answer anonymously; health says ok', async () => {
