@@ -38,6 +38,9 @@ export interface AssemblerSettings {
 export const defaultAssemblerSettings: AssemblerSettings = { timeoutMs: 2000, maxInFlight: 4096, clock: 'event' }
 
 interface Pending<M> {
+  /** `(node, audit id)`, to tell apart the rare in-flight events that share a serial. */
+  key: string
+  serial: number
   items: RecordItem<M>[]
   /** Event time of the first record (event clock) or arrival time (wall clock). */
   since: number
@@ -50,10 +53,27 @@ export interface AssemblerStats {
   evicted: number
 }
 
+/**
+ * In-flight events live in a ring indexed by ticket (arrival order), found through a map from
+ * serial to ticket. A `Map<string, Pending>` was the obvious shape, but under constant insert and
+ * delete V8 rehashes the map, and the discarded hash tables (promoted to the old generation) keep
+ * pointing at events that have long been emitted: the scavenger then copies and promotes every
+ * one of them, and parsing ran 2-3x slower in long stretches. Numbers in the map and a ring of
+ * slots that are cleared on completion leave nothing for old tables to hold on to.
+ */
 export class Assembler<M = unknown> {
   readonly #emit: (event: AssembledEvent<M>) => void
   readonly #settings: AssemblerSettings
-  readonly #pending = new Map<string, Pending<M>>()
+  /** serial → ticket of the in-flight event first seen with that serial. */
+  readonly #bySerial = new Map<number, number>()
+  /** `(node, id)` key → ticket, only for events whose serial was already taken by another in-flight event. */
+  readonly #collided = new Map<string, number>()
+  #slots: (Pending<M> | undefined)[] = new Array<Pending<M> | undefined>(64).fill(undefined)
+  #mask = 63
+  /** Tickets [#head, #next) span every in-flight event (completed ones leave empty slots). */
+  #head = 0
+  #next = 0
+  #size = 0
   #highWater = Number.NEGATIVE_INFINITY
   readonly stats: AssemblerStats = { events: 0, timedOut: 0, evicted: 0 }
 
@@ -63,7 +83,7 @@ export class Assembler<M = unknown> {
   }
 
   get inFlight(): number {
-    return this.#pending.size
+    return this.#size
   }
 
   push(item: RecordItem<M>): void {
@@ -78,35 +98,36 @@ export class Assembler<M = unknown> {
       return
     }
     const key = r.node === undefined ? r.id : r.node + '\u0000' + r.id
-    let p = this.#pending.get(key)
+    let ticket = this.#find(r.serial, key)
     if (name === 'EOE') {
-      if (p) {
-        this.#pending.delete(key)
+      if (ticket >= 0) {
+        const p = this.#remove(ticket)
         p.items.push(item)
         this.#send(p.items, 'eoe')
       }
       // A lone EOE (its records already emitted on PROCTITLE, or filtered) carries nothing.
       return
     }
-    if (!p) {
+    if (ticket < 0) {
       if (this.#settings.clock === 'event') this.#advance(r.timeMs)
-      p = { items: [], since: this.#settings.clock === 'event' ? r.timeMs : Date.now(), hasSyscall: false }
-      this.#pending.set(key, p)
-      if (this.#pending.size > this.#settings.maxInFlight) this.#evictOldest()
+      ticket = this.#add({ key, serial: r.serial, items: [], since: this.#settings.clock === 'event' ? r.timeMs : Date.now(), hasSyscall: false })
+      if (this.#size > this.#settings.maxInFlight) this.#evictOldest()
     }
+    const p = this.#slots[ticket & this.#mask] as Pending<M>
     p.items.push(item)
     if (name === 'SYSCALL') p.hasSyscall = true
     else if (name === 'PROCTITLE' && p.hasSyscall) {
-      this.#pending.delete(key)
+      this.#remove(ticket)
       this.#send(p.items, 'proctitle')
     }
   }
 
   /** Emits every event whose wait has passed `now` (wall-clock mode; event mode does this itself). */
   expire(now: number): void {
-    for (const [key, p] of this.#pending) {
+    for (let t = this.#oldest(); t >= 0; t = this.#oldest()) {
+      const p = this.#slots[t & this.#mask] as Pending<M>
       if (now - p.since < this.#settings.timeoutMs) break
-      this.#pending.delete(key)
+      this.#remove(t)
       this.stats.timedOut++
       this.#send(p.items, 'timeout')
     }
@@ -114,8 +135,7 @@ export class Assembler<M = unknown> {
 
   /** Emits every incomplete event: end of a file, or shutdown. */
   flush(): void {
-    for (const p of this.#pending.values()) this.#send(p.items, 'flush')
-    this.#pending.clear()
+    for (let t = this.#oldest(); t >= 0; t = this.#oldest()) this.#send(this.#remove(t).items, 'flush')
   }
 
   #advance(timeMs: number): void {
@@ -125,12 +145,61 @@ export class Assembler<M = unknown> {
   }
 
   #evictOldest(): void {
-    const first = this.#pending.entries().next()
-    if (first.done) return
-    const [key, p] = first.value
-    this.#pending.delete(key)
+    const t = this.#oldest()
+    if (t < 0) return
     this.stats.evicted++
-    this.#send(p.items, 'evicted')
+    this.#send(this.#remove(t).items, 'evicted')
+  }
+
+  /** The ticket of the in-flight event that arrived first, or -1. */
+  #oldest(): number {
+    while (this.#head < this.#next && this.#slots[this.#head & this.#mask] === undefined) this.#head++
+    return this.#head < this.#next ? this.#head : -1
+  }
+
+  #find(serial: number, key: string): number {
+    const t = this.#bySerial.get(serial)
+    if (t !== undefined && (this.#slots[t & this.#mask] as Pending<M>).key === key) return t
+    return this.#collided.size === 0 ? -1 : (this.#collided.get(key) ?? -1)
+  }
+
+  #add(p: Pending<M>): number {
+    if (this.#next - this.#head > this.#mask) this.#makeRoom()
+    const t = this.#next++
+    this.#slots[t & this.#mask] = p
+    this.#size++
+    if (this.#bySerial.has(p.serial)) this.#collided.set(p.key, t)
+    else this.#bySerial.set(p.serial, t)
+    return t
+  }
+
+  #remove(t: number): Pending<M> {
+    const p = this.#slots[t & this.#mask] as Pending<M>
+    this.#slots[t & this.#mask] = undefined
+    this.#size--
+    if (this.#bySerial.get(p.serial) === t) this.#bySerial.delete(p.serial)
+    else this.#collided.delete(p.key)
+    return p
+  }
+
+  /**
+   * The ring is full from #head to #next: renumber the in-flight events from #head when at most
+   * half the slots are in use (events completed out of order left holes), else double the ring.
+   */
+  #makeRoom(): void {
+    const live: Pending<M>[] = []
+    for (let t = this.#head; t < this.#next; t++) {
+      const p = this.#slots[t & this.#mask]
+      if (p !== undefined) live.push(p)
+    }
+    const capacity = (this.#mask + 1) * (live.length * 2 > this.#mask + 1 ? 2 : 1)
+    this.#slots = new Array<Pending<M> | undefined>(capacity).fill(undefined)
+    this.#mask = capacity - 1
+    this.#bySerial.clear()
+    this.#collided.clear()
+    this.#next = this.#head
+    this.#size = 0
+    for (const p of live) this.#add(p)
   }
 
   #send(items: RecordItem<M>[], completion: Completion): void {

@@ -79,3 +79,36 @@ test('wall-clock mode waits for expire(now)', () => {
   a.expire(Date.now() + 60)
   assert.equal(out.length, 2)
 })
+
+test('two in-flight events with the same serial but different ids stay apart', () => {
+  const { a, types, out } = collect()
+  a.push(item('type=SYSCALL msg=audit(10.000:7): syscall=257'))
+  a.push(item('type=SYSCALL msg=audit(10.500:7): syscall=44'))
+  a.push(item('type=PROCTITLE msg=audit(10.500:7): proctitle=6C73'))
+  a.push(item('type=CWD msg=audit(10.000:7): cwd="/"'))
+  a.push(item('type=PROCTITLE msg=audit(10.000:7): proctitle=6C73'))
+  assert.deepEqual(types(), [
+    ['proctitle', 'SYSCALL,PROCTITLE'],
+    ['proctitle', 'SYSCALL,CWD,PROCTITLE'],
+  ])
+  assert.deepEqual(out.map((e) => e.items[0].record.timeMs), [10_500, 10_000])
+  assert.equal(a.inFlight, 0)
+})
+
+test('many events completing out of order keep arrival order for timeouts and flush', () => {
+  const { a, out } = collect({ maxInFlight: 100_000 })
+  // Every even serial waits; every odd one completes at once: the waiting ones leave holes behind.
+  for (let i = 0; i < 5000; i++) {
+    a.push(item(`type=SYSCALL msg=audit(10.000:${i}): syscall=1`))
+    if (i % 2 === 1) a.push(item(`type=PROCTITLE msg=audit(10.000:${i}): proctitle=6C73`))
+  }
+  assert.equal(a.inFlight, 2500)
+  assert.equal(out.length, 2500)
+  // The first half of the waiting ones get their PROCTITLE late, in reverse order.
+  for (let i = 2498; i >= 0; i -= 2) a.push(item(`type=PROCTITLE msg=audit(10.000:${i}): proctitle=6C73`))
+  assert.equal(a.inFlight, 1250)
+  a.flush()
+  const flushed = out.filter((e) => e.completion === 'flush').map((e) => e.items[0].record.serial)
+  assert.deepEqual(flushed, Array.from({ length: 1250 }, (_, k) => 2500 + 2 * k))
+  assert.equal(a.inFlight, 0)
+})
