@@ -113,7 +113,11 @@ export class LiveAlerts {
   /** Ends every stream (the manager is shutting down). */
   close(): void {
     clearInterval(this.heartbeat)
-    for (const s of this.subscribers) s.res.end()
+    // A client with unsent data would hold the connection (and the manager's close) open.
+    for (const s of this.subscribers) {
+      if (s.res.writableLength > 0) s.res.destroy()
+      else s.res.end()
+    }
     this.subscribers.clear()
   }
 }
