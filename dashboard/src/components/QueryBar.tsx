@@ -11,7 +11,7 @@ function fieldToken(text: string, caret: number): { start: number; word: string 
   let start = caret
   while (start > 0 && /[A-Za-z0-9_@.-]/.test(text[start - 1] as string)) start--
   const word = text.slice(start, caret)
-  if (!word || /^\d/.test(word)) return undefined
+  if (!word || /^\d/.test(word) || /^(AND|OR|NOT)$/.test(word)) return undefined
   // Inside a quoted phrase nothing is a field name.
   const quotes = (text.slice(0, start).match(/(?<!\\)"/g) ?? []).length
   if (quotes % 2 === 1) return undefined
@@ -24,7 +24,8 @@ export function QueryBar({ value, onSubmit, error, fields, busy }: { value: stri
   const [text, setText] = useState(value)
   const [caret, setCaret] = useState(value.length)
   const [open, setOpen] = useState(false)
-  const [active, setActive] = useState(0)
+  // -1: nothing chosen yet, so Enter runs the query; arrows choose, Tab takes the first.
+  const [active, setActive] = useState(-1)
   const input = useRef<HTMLInputElement>(null)
   const listId = useId()
   const errId = useId()
@@ -54,10 +55,10 @@ export function QueryBar({ value, onSubmit, error, fields, busy }: { value: stri
   const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
     if (showList && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
       e.preventDefault()
-      setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length)
+      setActive((a) => (e.key === 'ArrowDown' ? (a + 1) % suggestions.length : (Math.max(a, 0) + suggestions.length - 1) % suggestions.length))
     } else if (showList && (e.key === 'Tab' || (e.key === 'Enter' && active >= 0))) {
       e.preventDefault()
-      accept(suggestions[active] as Field)
+      accept(suggestions[Math.max(active, 0)] as Field)
     } else if (e.key === 'Escape') setOpen(false)
     else if (e.key === 'Enter') {
       e.preventDefault()
@@ -77,7 +78,7 @@ export function QueryBar({ value, onSubmit, error, fields, busy }: { value: stri
             aria-expanded={showList}
             aria-controls={listId}
             aria-autocomplete="list"
-            aria-activedescendant={showList ? `${listId}-${active}` : undefined}
+            aria-activedescendant={showList && active >= 0 ? `${listId}-${active}` : undefined}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? errId : undefined}
             spellCheck={false}
@@ -88,7 +89,7 @@ export function QueryBar({ value, onSubmit, error, fields, busy }: { value: stri
               setText(e.target.value)
               setCaret(e.target.selectionStart ?? e.target.value.length)
               setOpen(true)
-              setActive(0)
+              setActive(-1)
             }}
             onSelect={(e) => setCaret(e.currentTarget.selectionStart ?? 0)}
             onKeyDown={onKeyDown}

@@ -128,7 +128,7 @@ function LogTest() {
             <dd>
               {result.rule ? (
                 <>
-                  <LevelBadge level={result.rule.level} /> {result.rule.id}: {result.rule.description}
+                  <LevelBadge level={result.rule.level} /> {result.rule.id}: {result.alert?.rule.description ?? result.rule.description}
                 </>
               ) : (
                 'no rule matched'
