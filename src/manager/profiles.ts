@@ -83,10 +83,17 @@ export async function currentModes(run: RunQuery, agent?: string): Promise<Map<s
 
 const key = (agent: string, profile: string) => `${agent}\u0000${profile}`
 
+/** The later of two ISO times (either may be missing). */
+function later(a: string | null | undefined, b: string | null | undefined): string | null {
+  if (!a) return b || null
+  if (!b) return a
+  return Date.parse(b) > Date.parse(a) ? b : a
+}
+
 /** Keeps the newest ISO time per key. */
 function newest(m: Map<string, string>, k: string, t: string): void {
-  const cur = m.get(k)
-  if (t && (cur === undefined || Date.parse(t) > Date.parse(cur))) m.set(k, t)
+  const n = later(m.get(k), t)
+  if (n !== null) m.set(k, n)
 }
 
 export async function profileInventory(run: RunQuery, range: TimeRange, now: Date = new Date()): Promise<ProfileRow[]> {
@@ -94,7 +101,7 @@ export async function profileInventory(run: RunQuery, range: TimeRange, now: Dat
   const [modes, seen, denials, stateChanges, status, fim] = await Promise.all([
     currentModes(run),
     run('apparmor.profile: * | stats count, max(timestamp) by agent.id, agent.name, apparmor.profile', range),
-    run(`${DENIAL} | stats count by agent.id, apparmor.profile`, day),
+    run(`${DENIAL} | stats count by agent.id, agent.name, apparmor.profile`, day),
     run('data.apparmor_state.change: (profile_loaded OR profile_removed OR mode_changed) | stats max(timestamp) by agent.id, data.apparmor_state.profile', {}),
     run('apparmor.status: STATUS AND apparmor.operation: (profile_load OR profile_replace OR profile_remove) | stats max(timestamp) by agent.id, apparmor.name', {}),
     run('syscheck.path: */apparmor.d/* | stats max(timestamp) by agent.id, syscheck.path', {}),
@@ -111,17 +118,11 @@ export async function profileInventory(run: RunQuery, range: TimeRange, now: Dat
   }
   for (const [id, a] of modes) for (const [p, m] of a.modes) row(id, a.name, p).mode = m
   for (const r of seen.rows) {
-    // `unconfined` labels processes without a profile; it is no profile to manage.
-    if (r['apparmor.profile'] === 'unconfined') continue
     const x = row(str(r['agent.id']), str(r['agent.name']), str(r['apparmor.profile']))
     x.alerts += Number(r.count)
-    const t = str(r['max(timestamp)'])
-    if (x.last_seen === null || Date.parse(t) > Date.parse(x.last_seen)) x.last_seen = t
+    x.last_seen = later(x.last_seen, str(r['max(timestamp)']))
   }
-  for (const r of denials.rows) {
-    const x = rows.get(key(str(r['agent.id']), str(r['apparmor.profile'])))
-    if (x) x.denials_24h = Number(r.count)
-  }
+  for (const r of denials.rows) row(str(r['agent.id']), str(r['agent.name']), str(r['apparmor.profile'])).denials_24h += Number(r.count)
   const changed = new Map<string, string>()
   for (const r of stateChanges.rows) newest(changed, key(str(r['agent.id']), str(r['data.apparmor_state.profile'])), str(r['max(timestamp)']))
   for (const r of status.rows) newest(changed, key(str(r['agent.id']), str(r['apparmor.name'])), str(r['max(timestamp)']))
@@ -131,10 +132,11 @@ export async function profileInventory(run: RunQuery, range: TimeRange, now: Dat
     newest(fileChanged, key(str(r['agent.id']), path.slice(path.lastIndexOf('/') + 1)), str(r['max(timestamp)']))
   }
   for (const r of rows.values()) {
-    const times = [changed.get(key(r.agent.id, r.profile)), fileChanged.get(key(r.agent.id, fileNameFor(r.profile.split('//')[0] ?? r.profile)))]
-    for (const t of times) if (t && (r.last_change === null || Date.parse(t) > Date.parse(r.last_change))) r.last_change = t
+    const file = fileNameFor(r.profile.split('//')[0] ?? r.profile)
+    r.last_change = later(changed.get(key(r.agent.id, r.profile)), fileChanged.get(key(r.agent.id, file)))
   }
-  return [...rows.values()].sort(
+  // `unconfined` labels processes without a profile: it is no profile to manage.
+  return [...rows.values()].filter((r) => r.profile !== 'unconfined').sort(
     (a, b) => b.denials_24h - a.denials_24h || b.alerts - a.alerts || a.profile.localeCompare(b.profile) || a.agent.id.localeCompare(b.agent.id),
   )
 }
