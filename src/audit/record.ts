@@ -8,25 +8,36 @@
 import { resolveRecordType } from './record-types.js'
 import { tokenize, type Tokens } from './tokenize.js'
 
-export interface AuditRecord {
+export class AuditRecord {
   /** The type as logged: `AVC`, `1400`, `UNKNOWN[1503]`; empty when the framing carries none. */
-  loggedType: string
-  typeNumber: number | undefined
+  loggedType = ''
+  typeNumber: number | undefined = undefined
   /** Canonical name (`AVC`, `APPARMOR_DENIED`, `UNKNOWN[1599]`); empty when unknown. */
-  typeName: string
+  typeName = ''
   /** The audit id as logged (`1795170001.112:7001`); empty when the framing carries none. */
-  id: string
+  id = ''
   /** Milliseconds since the epoch from the id; NaN without one. */
-  timeMs: number
+  timeMs = Number.NaN
   /** Serial number from the id; -1 without one. */
-  serial: number
-  node: string | undefined
+  serial = -1
+  node: string | undefined = undefined
   /** True for `ausearch -i` output: values are already interpreted (names, not numbers or hex). */
-  interpreted: boolean
-  /** The text the record was parsed from, and where its body (after the header) starts. */
-  text: string
-  bodyStart: number
-  tokens: Tokens
+  interpreted = false
+  #tokens: Tokens | undefined = undefined
+
+  /** `text`: what the record was parsed from; `bodyStart`: where its body (after the header) starts. */
+  constructor(
+    readonly text: string,
+    readonly bodyStart: number,
+  ) {}
+
+  /**
+   * The body's tokens, read on first use: most AppArmor records are mapped to fields straight from
+   * the text (apparmor/log/scan.ts) and never need them.
+   */
+  get tokens(): Tokens {
+    return (this.#tokens ??= tokenize(this.text, this.bodyStart))
+  }
 }
 
 export type RecordResult = { ok: true; record: AuditRecord } | { ok: false; column: number; message: string }
@@ -85,9 +96,18 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
     const close = text.indexOf(')', open)
     if (close < 0) return { ok: false, column: i + 1, message: 'audit id without closing parenthesis' }
     id = text.slice(open, close)
-    const parsed = parseAuditId(id)
-    if (!parsed) return { ok: false, column: open + 1, message: `malformed audit id "${id}"` }
-    ;({ timeMs, serial, interpreted } = parsed)
+    // The kernel's `EPOCH.MS:SERIAL`, read in place; anything else (ausearch -i) goes the long way.
+    const dot = text.indexOf('.', open)
+    const colon = dot < 0 ? -1 : text.indexOf(':', dot)
+    const sec = colon < 0 || colon > close ? -1 : parseDecimal(text, open, dot)
+    const ms = sec < 0 ? -1 : parseDecimal(text, dot + 1, colon)
+    serial = ms < 0 ? -1 : parseDecimal(text, colon + 1, close)
+    if (serial >= 0) timeMs = sec * 1000 + ms
+    else {
+      const parsed = parseAuditId(id)
+      if (!parsed) return { ok: false, column: open + 1, message: `malformed audit id "${id}"` }
+      ;({ timeMs, serial, interpreted } = parsed)
+    }
     i = skipSpaces(text, close + 1)
     if (text.charCodeAt(i) !== 0x3a) return { ok: false, column: i + 1, message: "expected ':' after the audit id" }
     i = skipSpaces(text, i + 1)
@@ -95,22 +115,16 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
     return { ok: false, column: i + 1, message: 'not an audit record (no type= and no audit id)' }
   }
   const resolved = loggedType ? resolveCached(loggedType) : noType
-  return {
-    ok: true,
-    record: {
-      loggedType,
-      typeNumber: resolved.number,
-      typeName: resolved.name,
-      id,
-      timeMs,
-      serial,
-      node,
-      interpreted,
-      text,
-      bodyStart: i,
-      tokens: tokenize(text, i),
-    },
-  }
+  const record = new AuditRecord(text, i)
+  record.loggedType = loggedType
+  record.typeNumber = resolved.number
+  record.typeName = resolved.name
+  record.id = id
+  record.timeMs = timeMs
+  record.serial = serial
+  record.node = node
+  record.interpreted = interpreted
+  return { ok: true, record }
 }
 
 const noType = { number: undefined, name: '' }

@@ -43,10 +43,16 @@ const commonKeys = [
   'egid', 'sgid', 'fsgid', 'tty', 'ses', 'subj', 'key', 'proctitle', 'cwd', 'item', 'inode', 'dev', 'mode', 'ogid',
   'rdev', 'nametype', 'cap_fp', 'cap_fi', 'cap_fe', 'cap_fver', 'cap_frootid', 'argc', 'msg', 'op', 'res',
 ]
+/** The hash the tokenizer computes over a key's characters as it reads them. */
+export function keyHash(key: string): number {
+  let h = 0
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0
+  return h
+}
+
 const internByHash = new Map<number, string>()
 for (const k of commonKeys) {
-  let h = 0
-  for (let i = 0; i < k.length; i++) h = (Math.imul(h, 31) + k.charCodeAt(i)) | 0
+  const h = keyHash(k)
   // On a (rare) collision the later key is simply not interned.
   if (!internByHash.has(h)) internByHash.set(h, k)
 }
@@ -142,7 +148,7 @@ export function tokenize(text: string, start = 0): Tokens {
  * Where an upper-case key (3+ of A-Z and _) glued to the value before it starts, given the '=' at
  * `eq`; -1 when the text before `eq` is not such a key.
  */
-function enrichedKeyStart(text: string, valueStart: number, eq: number): number {
+export function enrichedKeyStart(text: string, valueStart: number, eq: number): number {
   let j = eq
   while (j > valueStart) {
     const d = text.charCodeAt(j - 1)
@@ -153,7 +159,7 @@ function enrichedKeyStart(text: string, valueStart: number, eq: number): number 
 }
 
 /** Resolves backslash escapes inside a double-quoted value (`\"`, `\\`, and any other `\x` as `x`). */
-function unescape(s: string): string {
+export function unescape(s: string): string {
   let out = ''
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)

@@ -10,6 +10,7 @@ import type { AuditRecord } from '../audit/record.js'
 import { resolveRecordType } from '../audit/record-types.js'
 import { tokenize } from '../audit/tokenize.js'
 import { mapAppArmorTokens, statusFromRecordType } from '../apparmor/log/fields.js'
+import { scanAppArmor } from '../apparmor/log/scan.js'
 import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
 import type { Envelope } from './envelope.js'
 
@@ -34,8 +35,10 @@ const joinedKeys = [
 export function isAppArmorRecord(r: AuditRecord): boolean {
   const n = r.typeNumber
   if (n !== undefined && n >= 1500 && n <= 1599) return true
-  const t = r.tokens
   if (r.typeName === 'AVC' || r.typeName === '' || r.typeName === 'USER_AVC' || r.typeName === 'KERNEL') {
+    // The usual shape, seen without tokenizing the record.
+    if (r.text.startsWith('apparmor=', r.bodyStart)) return true
+    const t = r.tokens
     if (t.keys.includes('apparmor')) return true
     const nested = nestedMessageIndex(t)
     if (nested >= 0 && t.values[nested].includes('apparmor=')) return true
@@ -48,13 +51,18 @@ export function isAppArmorRecord(r: AuditRecord): boolean {
   return false
 }
 
-function appArmorFields(r: AuditRecord, out: Fields): void {
-  const t = r.tokens
+/** Writes the record's `apparmor.*` fields; true when they came straight from the text (the record has no ENRICHED part then). */
+function appArmorFields(r: AuditRecord, out: Fields): boolean {
   let innerType: string | undefined
-  if (isLegacyRecord(r.text, r.bodyStart)) {
-    const legacy = parseLegacyRecord(r.text.slice(r.bodyStart).trim())
-    if (legacy) Object.assign(out, legacy)
-  } else if (r.typeName === 'USER_AVC' || nestedMessageIndex(t) >= 0) {
+  const legacy = isLegacyRecord(r.text, r.bodyStart)
+  const scanned = !legacy && r.typeName !== 'USER_AVC' && scanAppArmor(r.text, r.bodyStart, r.interpreted, out)
+  if (scanned) {
+    // Done: the scanner took the plain record (it leaves those with an inner `type=` to the general path).
+  } else if (legacy) {
+    const fields = parseLegacyRecord(r.text.slice(r.bodyStart).trim())
+    if (fields) Object.assign(out, fields)
+  } else if (r.typeName === 'USER_AVC' || nestedMessageIndex(r.tokens) >= 0) {
+    const t = r.tokens
     const nested = nestedMessageIndex(t)
     addGenericFields(t, 0, t.enrichedFrom, r.interpreted, 'audit.', out)
     if (nested >= 0) {
@@ -63,28 +71,29 @@ function appArmorFields(r: AuditRecord, out: Fields): void {
     }
     delete out['audit.msg']
   } else {
+    const t = r.tokens
     innerType = mapAppArmorTokens(t, 0, t.enrichedFrom, { interpreted: r.interpreted, userSpace: false }, out)
   }
   if (out['apparmor.status'] === undefined) {
     const fromType = statusFromRecordType(r.typeName) ?? (innerType !== undefined ? statusFromRecordType(resolveRecordType(innerType).name) : undefined)
     if (fromType !== undefined) out['apparmor.status'] = fromType
   }
+  return scanned
 }
 
 export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): Event {
   const items = ev.items
   const records = items.map((i) => i.record)
   const first = items[0]
-  const fields: Fields = {}
-  const envelopeFields = first.meta.envelope.fields
-  for (const k in envelopeFields) fields[k] = envelopeFields[k]
+  // The envelope's fields object was made for this line alone: the event's fields grow from it, uncopied.
+  const fields: Fields = first.meta.envelope.fields
   const aa = records.find(isAppArmorRecord)
   let kind: Event['kind']
   let main: AuditRecord
   if (aa) {
     kind = 'apparmor'
     main = aa
-    appArmorFields(aa, fields)
+    const scanned = appArmorFields(aa, fields)
     const status = fields['apparmor.status']
     fields['audit.type'] = typeof status === 'string' ? 'APPARMOR_' + status : aa.typeName || 'APPARMOR'
     const sys = records.find((r) => r.typeName === 'SYSCALL')
@@ -96,7 +105,7 @@ export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): E
     const title = records.find((r) => r.typeName === 'PROCTITLE')
     const p = title ? proctitle(title) : undefined
     if (p !== undefined) fields['audit.proctitle'] = p
-    for (const r of records) addEnrichedFields(r.tokens, fields)
+    for (const r of records) if (!(scanned && r === aa)) addEnrichedFields(r.tokens, fields)
   } else {
     kind = 'audit'
     main = mainRecord(records)

@@ -6,8 +6,7 @@
  */
 import { isoTime, type Event, type Fields } from '../event/index.js'
 import { Assembler, type AssemblerSettings, type AssemblerStats } from '../audit/assembler.js'
-import { looksLikeRecord, parseAuditId, parseRecord, type AuditRecord } from '../audit/record.js'
-import { tokenize } from '../audit/tokenize.js'
+import { AuditRecord, looksLikeRecord, parseAuditId, parseRecord } from '../audit/record.js'
 import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
 import { buildEvent, type EventContext, type RecordMeta } from './build.js'
 import { unwrapEnvelope, type Envelope } from './envelope.js'
@@ -66,19 +65,10 @@ function skipAuditPrefix(text: string, start: number): number {
 
 /** A record with no audit header: AppArmor from dbus or printk, or the kernel's own audit notices. */
 function bareRecord(text: string, start: number, typeName: string): AuditRecord {
-  return {
-    loggedType: '',
-    typeNumber: typeName === 'KERNEL' ? 2000 : undefined,
-    typeName,
-    id: '',
-    timeMs: Number.NaN,
-    serial: -1,
-    node: undefined,
-    interpreted: false,
-    text,
-    bodyStart: start,
-    tokens: tokenize(text, start),
-  }
+  const r = new AuditRecord(text, start)
+  r.typeNumber = typeName === 'KERNEL' ? 2000 : undefined
+  r.typeName = typeName
+  return r
 }
 
 export class Normalizer {
