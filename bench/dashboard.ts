@@ -5,7 +5,7 @@
  * `aw:overview-drawn` mark the overview sets once its charts are drawn with data. (b) An explorer
  * query: submit (`aw:query-submit`) → result rows in the page (`aw:query-results`).
  * `npm run bench -- dashboard [--alerts N]`. Targets 1.5 s and 500 ms; ratio = target / measured,
- * the worse of the two. Each figure is the median of warm runs; the first (cold) run is shown too.
+ * the worst of the overview over 30 days, over the last 24 hours (the default view) and the query. Each figure is the median of warm runs; the first (cold) run is shown too.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -89,7 +89,8 @@ try {
     const query: number[] = []
     for (let i = 0; i < RUNS; i++) query.push(await explorerQuery(page, i % 2 ? QUERY : QUERY.replace('file42', 'file4242')))
 
-    const overviewMs = median(month)
+    // The worse of the whole month and the default view (the last 24 hours).
+    const overviewMs = Math.max(median(month), median(day))
     const queryMs = median(query)
     const [load1] = loadavg()
     report(

@@ -5,7 +5,7 @@
  */
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
 import type { Row } from '../api/types.js'
-import { formatTick, formatTime } from '../time.js'
+import { formatTick, formatTime, toDate } from '../time.js'
 import { Empty, severity } from './ui.js'
 
 export interface TopItem {
@@ -50,9 +50,34 @@ export function TopList({ items, onPick, unit = 'alerts', empty = 'Nothing in th
 
 const PALETTE = ['var(--c1)', 'var(--c2)', 'var(--c3)', 'var(--c4)', 'var(--c5)', 'var(--c6)', 'var(--c7)', 'var(--c8)']
 
+/** One shade per Wazuh level, within its severity's hue (grey, amber, orange, red). */
+const LEVEL_COLORS = ['#a3adbf', '#96a1b5', '#8a96ab', '#7f8ea6', '#e9c84f', '#d9a406', '#c99200', '#b88300', '#f29b4c', '#e77c2a', '#e0661b', '#c4500f', '#ef4b5b', '#d22c3c', '#b51f30', '#951525', '#700e1b']
+
 function seriesColor(name: string, index: number, byLevel: boolean): string {
-  if (byLevel) return `var(--sev-${severity(Number(name))})`
+  if (byLevel) return LEVEL_COLORS[Math.min(16, Math.max(0, Number(name)))] ?? `var(--sev-${severity(Number(name))})`
   return PALETTE[index % PALETTE.length] as string
+}
+
+const MAX_BUCKETS = 1000
+
+/**
+ * Timecharts only have buckets with alerts; the empty ones in the range are added (aligned on the
+ * returned buckets) so that the axis is time and a burst stands out against quiet periods.
+ */
+export function zeroFill(data: Record<string, unknown>[], series: string[], stepMs: number | undefined, range: { from: Date; to: Date } | undefined): Record<string, unknown>[] {
+  if (!stepMs || !range || data.length === 0) return data
+  const anchor = Date.parse(String(data[0]?.time))
+  const from = range.from.getTime()
+  const to = range.to.getTime()
+  if (Number.isNaN(anchor) || (to - from) / stepMs > MAX_BUCKETS) return data
+  const have = new Map(data.map((d) => [Date.parse(String(d.time)), d]))
+  const out: Record<string, unknown>[] = []
+  for (let t = anchor - Math.ceil((anchor - from) / stepMs) * stepMs; t < to; t += stepMs) {
+    out.push(have.get(t) ?? { time: new Date(t).toISOString(), ...Object.fromEntries(series.map((s) => [s, 0])) })
+    have.delete(t)
+  }
+  // Buckets outside the computed range (clock skew) are kept, in order.
+  return [...out, ...have.values()].sort((a, b) => Date.parse(String(a.time)) - Date.parse(String(b.time)))
 }
 
 /** Timechart rows `{time, [series], count}` → one object per bucket with a key per series. */
@@ -79,6 +104,7 @@ export function TimeSeries({
   onPick,
   height = 220,
   label,
+  range,
 }: {
   rows: Row[]
   seriesField?: string
@@ -86,9 +112,14 @@ export function TimeSeries({
   onPick?: (bucket: string, series: string | undefined) => void
   height?: number
   label: string
+  /** The time range shown: empty buckets in it are drawn as zero. */
+  range?: { from: string; to: string }
 }) {
   if (rows.length === 0) return <Empty>No alerts in this range.</Empty>
-  const { data, series } = pivot(rows, seriesField)
+  const pivoted = pivot(rows, seriesField)
+  const { series } = pivoted
+  const bounds = range ? { from: toDate(range.from), to: toDate(range.to) } : undefined
+  const data = zeroFill(pivoted.data, series, spanMs, bounds?.from && bounds.to ? { from: bounds.from, to: bounds.to } : undefined)
   const byLevel = seriesField === 'rule.level'
   return (
     <div className="chart" role="img" aria-label={label} data-chart="time">
@@ -102,7 +133,7 @@ export function TimeSeries({
             contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' }}
             cursor={{ fill: 'var(--hover)' }}
           />
-          {series.length > 1 || seriesField ? <Legend wrapperStyle={{ fontSize: 12 }} formatter={(v: string) => (byLevel ? `level ${v}` : v)} /> : null}
+          {series.length > 1 || seriesField ? <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} formatter={(v: string) => (byLevel ? `level ${v}` : v)} /> : null}
           {series.map((s, i) => (
             <Bar
               key={s}

@@ -73,7 +73,7 @@ export default function Explorer() {
         </button>
       )}
       {result.loading && !result.data && <Loading label="Running the query" />}
-      {result.data?.kind === 'aggregate' && <Aggregate result={result.data} q={q} onDrill={(cond) => explore(narrow(q, cond))} onBucket={(cond, r) => explore(narrow(q, cond), r)} />}
+      {result.data?.kind === 'aggregate' && <Aggregate result={result.data} q={q} range={range} onDrill={(cond) => explore(narrow(q, cond))} onBucket={(cond, r) => explore(narrow(q, cond), r)} />}
       {result.data?.kind === 'search' && (
         <div className={selected || sel ? 'split' : undefined}>
           <div>
@@ -108,7 +108,7 @@ function Selected({ id, inPage, onFilter, onClose }: { id: string; inPage: Alert
   return <AlertDetail alert={alert} onFilter={onFilter} onClose={onClose} />
 }
 
-function Aggregate({ result, q, onDrill, onBucket }: { result: QueryResult; q: string; onDrill: (cond: string) => void; onBucket: (cond: string, r: { from: string; to: string }) => void }) {
+function Aggregate({ result, q, range, onDrill, onBucket }: { result: QueryResult; q: string; range: { from: string; to: string }; onDrill: (cond: string) => void; onBucket: (cond: string, r: { from: string; to: string }) => void }) {
   const byFields = result.columns.filter((c) => c !== 'time' && !AGGREGATE.test(c))
   const isTimechart = result.columns.includes('time')
   const span = /span=(\d+[smhdw])/.exec(q)?.[1]
@@ -119,6 +119,7 @@ function Aggregate({ result, q, onDrill, onBucket }: { result: QueryResult; q: s
         <Card title="Timechart">
           <TimeSeries
             label="Query results over time"
+            range={range}
             rows={result.rows}
             seriesField={byFields[0]}
             spanMs={span ? spanMs(span) : undefined}

@@ -47,6 +47,7 @@ export default function Integrity() {
           {timeline.data ? (
             <TimeSeries
               label="File integrity events over time by kind"
+              range={range}
               rows={timeline.data.rows}
               seriesField="syscheck.event"
               spanMs={spanMs(span)}

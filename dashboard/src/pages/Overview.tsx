@@ -75,6 +75,7 @@ export default function Overview() {
             <Card title="Violation trend by level" className="wide" actions={<Link to={explorerHref(`* | timechart span=${span} count by rule.level`, range)}>Explore</Link>}>
               <TimeSeries
                 label="Alerts over time by level"
+                range={range}
                 rows={d.timeline.rows}
                 seriesField="rule.level"
                 spanMs={spanMs(span)}

@@ -12,7 +12,7 @@ import { DataTable } from '../components/DataTable.js'
 import { Card, Delta, ErrorBox, Loading, Stat } from '../components/ui.js'
 import { bucketRange, useExplore } from '../explore.js'
 import { narrow, term } from '../query.js'
-import { spanMs, useRange } from '../time.js'
+import { spanFor, spanMs, useRange } from '../time.js'
 
 function timeline(points: Point[]) {
   return points.map((p) => ({ time: p.t, count: p.count }))
@@ -35,9 +35,10 @@ export default function Security() {
   if (m.error) return <Page><ErrorBox error={m.error} what="Loading security metrics" /></Page>
   if (!m.data) return <Page><Loading label="Loading security metrics" /></Page>
   const { privilege_escalation: pe, data_access: da, network: net } = m.data
-  const trend = (s: SecuritySection, label: string) => (
-    <TimeSeries label={label} rows={timeline(s.timeline)} spanMs={stepOf(s.timeline)} height={160} onPick={(bucket) => explore(s.query, bucketRange(bucket, stepOf(s.timeline) ?? spanMs('1h')))} />
-  )
+  const trend = (s: SecuritySection, label: string) => {
+    const step = stepOf(s.timeline) ?? spanMs(spanFor(range))
+    return <TimeSeries label={label} rows={timeline(s.timeline)} spanMs={step} range={range} height={160} onPick={(bucket) => explore(s.query, bucketRange(bucket, step))} />
+  }
   return (
     <Page>
       <div className="stats">
