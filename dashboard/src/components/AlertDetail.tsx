@@ -143,14 +143,23 @@ export function AlertDetail({ alert, onFilter, onClose }: { alert: Alert; onFilt
       </dl>
 
       <h3>Decoded fields</h3>
-      <table className="fields">
-        <tbody>
-          {decoded.map(([k, v]) => (
-            <tr key={k}>
-              <th scope="row" className="mono">
-                {k}
-              </th>
-              <td className="mono">{text(v)}</td>
+      <FieldsTable fields={decoded} onFilter={onFilter} />
+    </aside>
+  )
+}
+
+/** Decoded fields as `path | value`, each value as text; with onFilter, a + adds `path: value` to the query. */
+export function FieldsTable({ fields, onFilter }: { fields: [string, unknown][]; onFilter?: (condition: string) => void }) {
+  return (
+    <table className="fields">
+      <tbody>
+        {fields.map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row" className="mono">
+              {k}
+            </th>
+            <td className="mono">{text(v)}</td>
+            {onFilter && (
               <td>
                 {v !== null && typeof v !== 'object' ? (
                   <button type="button" className="ghost small" aria-label={`Filter on ${k}`} onClick={() => onFilter(term(k, typeof v === 'number' ? v : String(v)))}>
@@ -158,11 +167,11 @@ export function AlertDetail({ alert, onFilter, onClose }: { alert: Alert; onFilt
                   </button>
                 ) : null}
               </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </aside>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
 

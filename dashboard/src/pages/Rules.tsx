@@ -7,6 +7,7 @@ import { useSearchParams } from 'react-router'
 import { ApiError, api } from '../api/client.js'
 import { useApi } from '../api/hooks.js'
 import type { RuleInfo, RuleTestResult } from '../api/types.js'
+import { FieldsTable } from '../components/AlertDetail.js'
 import { DataTable } from '../components/DataTable.js'
 import { Card, Empty, ErrorBox, LevelBadge, Loading } from '../components/ui.js'
 import { useExplore } from '../explore.js'
@@ -137,20 +138,7 @@ function LogTest() {
             <dt>Alert</dt>
             <dd>{result.alert ? 'yes' : result.rule ? 'no (level 0 or below the alert level)' : 'no'}</dd>
           </dl>
-          {fields.length > 0 && (
-            <table className="fields">
-              <tbody>
-                {fields.map(([k, v]) => (
-                  <tr key={k}>
-                    <th scope="row" className="mono">
-                      {k}
-                    </th>
-                    <td className="mono">{typeof v === 'object' ? JSON.stringify(v) : String(v)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          {fields.length > 0 && <FieldsTable fields={fields} />}
         </div>
       )}
     </Card>
