@@ -127,15 +127,22 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
   return { ok: true, record }
 }
 
-const noType = { number: undefined, name: '' }
-const typeCache = new Map<string, { number: number | undefined; name: string }>()
+type ResolvedType = { number: number | undefined; name: string }
+const noType: ResolvedType = { number: undefined, name: '' }
+const typeCache = new Map<string, ResolvedType>()
 /** A log holds few distinct record types: resolve each spelling once. */
-function resolveCached(logged: string): { number: number | undefined; name: string } {
+let lastLogged = ''
+let lastResolved = noType
+function resolveCached(logged: string): ResolvedType {
+  // Runs of one type (AVC after AVC) are the rule: compare with the last before hashing.
+  if (logged === lastLogged) return lastResolved
   let r = typeCache.get(logged)
   if (r === undefined) {
     r = resolveRecordType(logged)
     if (typeCache.size < 1024) typeCache.set(logged, r)
   }
+  lastLogged = logged
+  lastResolved = r
   return r
 }
 

@@ -25,7 +25,8 @@ export interface Envelope {
 }
 
 export interface EnvelopeOptions {
-  nowMs: number
+  /** The clock, read only for BSD timestamps (which lack the year). */
+  now: () => number
   /** Year for BSD timestamps (which have none); default: the current year, or the last for future dates. */
   year?: number
 }
@@ -176,7 +177,7 @@ function unwrap(line: string, opts: EnvelopeOptions): Envelope | undefined {
     if (iso) return syslogBody(line, iso.length, line.slice(0, iso.length), iso.timeMs, {})
     return undefined
   }
-  const bsd = parseBsdTime(line, opts.nowMs, opts.year)
+  const bsd = parseBsdTime(line, opts.now, opts.year)
   if (bsd) return syslogBody(line, bsd.length, line.slice(0, bsd.length), bsd.timeMs, {})
   if (line.startsWith('audit:') || line.startsWith('apparmor=')) return { fields: {}, timeMs: Number.NaN, text: line, start: 0, program: 'kernel' }
   // journald's short text form without a date: `host audit[pid]: AVC …`.

@@ -9,7 +9,7 @@ import { Assembler, type AssemblerSettings, type AssemblerStats } from '../audit
 import { AuditRecord, looksLikeRecord, parseAuditId, parseRecord } from '../audit/record.js'
 import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
 import { buildEvent, type EventContext, type RecordMeta } from './build.js'
-import { unwrapEnvelope, type Envelope } from './envelope.js'
+import { unwrapEnvelope, type Envelope, type EnvelopeOptions } from './envelope.js'
 
 export interface ParseError {
   location: string
@@ -74,6 +74,7 @@ function bareRecord(text: string, start: number, typeName: string): AuditRecord 
 export class Normalizer {
   readonly #opts: NormalizerOptions
   readonly #ctx: EventContext
+  readonly #envelopeOptions: EnvelopeOptions
   readonly #assembler: Assembler<RecordMeta>
   readonly #stats: Omit<NormalizerStats, 'assembler'> = { lines: 0, records: 0, events: 0, malformed: 0, skipped: 0 }
 
@@ -81,6 +82,7 @@ export class Normalizer {
     this.#opts = opts
     const nowMs = opts.now ?? Date.now
     this.#ctx = { source: opts.source ?? 'file', location: opts.location, nowMs }
+    this.#envelopeOptions = { now: nowMs, year: opts.year }
     this.#assembler = new Assembler<RecordMeta>((ev) => this.#send(buildEvent(ev, this.#ctx)), opts.assembler)
   }
 
@@ -102,7 +104,7 @@ export class Normalizer {
       this.#stats.skipped++
       return
     }
-    const env = unwrapEnvelope(line, { nowMs: this.#ctx.nowMs(), year: this.#opts.year })
+    const env = unwrapEnvelope(line, this.#envelopeOptions)
     if (!env) {
       const at = line.indexOf('apparmor=')
       if (at >= 0) {

@@ -60,9 +60,9 @@ export interface SyslogTime {
 /**
  * A BSD timestamp at the start of `s` (15 characters). The year is not logged: we take
  * `referenceYear`, or the year before when that would put the line more than a day in the future
- * of `nowMs` (a December line read in January).
+ * of `now()` (a December line read in January).
  */
-export function parseBsdTime(s: string, nowMs: number, referenceYear?: number): SyslogTime | undefined {
+export function parseBsdTime(s: string, now: () => number, referenceYear?: number): SyslogTime | undefined {
   if (s.length < 15 || s.charCodeAt(3) !== 0x20 || s.charCodeAt(6) !== 0x20) return undefined
   const month = months[s.slice(0, 3)]
   if (month === undefined) return undefined
@@ -71,6 +71,7 @@ export function parseBsdTime(s: string, nowMs: number, referenceYear?: number): 
   const secs = clock(s, 7)
   if (d1 < 0 || d2 < 0 || secs < 0) return undefined
   const day = d1 * 10 + d2
+  const nowMs = referenceYear === undefined ? now() : 0
   const year = referenceYear ?? yearOf(nowMs)
   let t = localMidnight(year, month, day) + secs * 1000
   if (referenceYear === undefined && t > nowMs + 86_400_000) t = localMidnight(year - 1, month, day) + secs * 1000

@@ -22,32 +22,42 @@ const GS = 0x1d
 const EQ = 0x3d
 const BACKSLASH = 0x5c
 
-/** Open addressing over the key hashes: slot → 1 + index into appArmorKeys, 0 when empty. */
-const slots = new Int16Array(256)
+/**
+ * Known keys are recognized without cutting the key out of the text: while reading a key, its
+ * characters are packed 6 to a number (8 bits each, exact in a double) next to the hash. Equal
+ * packs and length mean equal keys, for any key of at most 18 characters below U+0100; every
+ * known key is shorter than that and ASCII. The hash only picks the slot.
+ */
+const PACK = 6
+const slots = new Int16Array(256) // hash & 255 → 1 + index into appArmorKeys, 0 when empty
+const keyLength = new Int32Array(appArmorKeys.length)
+const keyPacks = new Float64Array(appArmorKeys.length * 3)
 for (let k = 0; k < appArmorKeys.length; k++) {
-  let slot = keyHash(appArmorKeys[k][0]) & 255
+  const key = appArmorKeys[k][0]
+  if (key.length > 3 * PACK || /[^\x20-\x7e]/.test(key)) throw new Error(`scan: key ${key} cannot be packed`)
+  keyLength[k] = key.length
+  for (let j = 0; j < key.length; j++) keyPacks[k * 3 + Math.floor(j / PACK)] = keyPacks[k * 3 + Math.floor(j / PACK)] * 256 + key.charCodeAt(j)
+  let slot = keyHash(key) & 255
   while (slots[slot] !== 0) slot = (slot + 1) & 255
   slots[slot] = k + 1
 }
 
-/** Index into appArmorKeys of the key text[start, end) with hash `hash`, or -1. */
-function knownKey(text: string, start: number, end: number, hash: number): number {
+/** Index into appArmorKeys of the key with this hash, length and packs, or -1. */
+function knownKey(hash: number, length: number, p0: number, p1: number, p2: number): number {
   for (let slot = hash & 255; slots[slot] !== 0; slot = (slot + 1) & 255) {
     const k = slots[slot] - 1
-    const key = appArmorKeys[k][0]
-    if (key.length !== end - start) continue
-    let j = 0
-    while (j < key.length && key.charCodeAt(j) === text.charCodeAt(start + j)) j++
-    if (j === key.length) return k
+    if (keyLength[k] === length && keyPacks[k * 3] === p0 && keyPacks[k * 3 + 1] === p1 && keyPacks[k * 3 + 2] === p2) return k
   }
   return -1
 }
 
-// Scratch space for one record's pairs, reused: they are only committed once the whole text is read.
-const known: number[] = []
-const names: string[] = []
-const values: string[] = []
-const quotes: QuoteKind[] = []
+/**
+ * Where each pair of the record being read lies, reused from record to record; the strings are
+ * only cut once the whole text has been accepted. Positions rather than strings: storing fresh
+ * strings into a long-lived array costs a write barrier each, numbers in a typed array cost nothing.
+ */
+const WIDTH = 6 // known key, key start, key end, value start, value end, quote (negated when escaped)
+let pairs = new Int32Array(WIDTH * 64)
 
 /**
  * Maps the key=value text from `start` to the end of `text` onto `out`, as
@@ -56,7 +66,8 @@ const quotes: QuoteKind[] = []
  */
 export function scanAppArmor(text: string, start: number, interpreted: boolean, out: Fields): boolean {
   const n = text.length
-  const lastBackslash = text.lastIndexOf('\\')
+  // Without a backslash, a double-quoted value ends at the next '"' (lastIndexOf would be slow here).
+  const escapes = text.indexOf('\\', start) >= 0
   let count = 0
   let i = start
   while (i < n) {
@@ -68,27 +79,36 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
     if (c === GS) return false
     const keyStart = i
     let hash = 0
+    let p0 = 0
+    let p1 = 0
+    let p2 = 0
+    let packable = true
     while (i < n) {
       c = text.charCodeAt(i)
       if (c === EQ || c === SPACE || c === TAB || c === GS) break
       hash = (Math.imul(hash, 31) + c) | 0
+      const j = i - keyStart
+      if (j < PACK) p0 = p0 * 256 + c
+      else if (j < 2 * PACK) p1 = p1 * 256 + c
+      else p2 = p2 * 256 + c
+      if (c > 0xff) packable = false
       i++
     }
     // A word without '=' carries no field.
     if (i >= n || c !== EQ) continue
     const keyEnd = i
-    const k = knownKey(text, keyStart, keyEnd, hash)
+    const k = packable && keyEnd - keyStart <= 3 * PACK ? knownKey(hash, keyEnd - keyStart, p0, p1, p2) : -1
     if (k < 0 && ((keyEnd - keyStart === 3 && text.startsWith('msg', keyStart)) || (keyEnd - keyStart === 4 && text.startsWith('type', keyStart)))) return false
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1
-    let value: string
-    let quote: QuoteKind = Quote.Bare
+    let valueStart = i
+    let valueEnd: number
+    let quote: number = Quote.Bare
     if (c === Quote.Double || c === Quote.Single) {
       quote = c
-      const valueStart = ++i
-      let escaped = false
-      if (c === Quote.Single || valueStart > lastBackslash) {
-        // No escape can follow: the value ends at the next quote, found natively.
+      valueStart = ++i
+      if (c === Quote.Single || !escapes) {
+        // No escape can occur: the value ends at the next quote, found natively.
         i = text.indexOf(c === Quote.Double ? '"' : "'", valueStart)
         if (i < 0) return false
       } else {
@@ -96,37 +116,47 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
           const d = text.charCodeAt(i)
           if (d === c) break
           if (d === BACKSLASH) {
-            escaped = true
+            quote = -c
             i++
           }
           i++
         }
         if (i >= n) return false
       }
-      value = escaped ? unescape(text.slice(valueStart, i)) : text.slice(valueStart, i)
+      valueEnd = i
       i++ // closing quote
     } else {
-      const valueStart = i
       while (i < n) {
         c = text.charCodeAt(i)
         if (c === SPACE || c === TAB || c === GS) break
         if (c === EQ && enrichedKeyStart(text, valueStart, i) > valueStart) return false
         i++
       }
-      value = text.slice(valueStart, i)
+      valueEnd = i
     }
     // `=value` with no key carries no field, as in the general path.
     if (keyEnd === keyStart) continue
-    known[count] = k
-    names[count] = k < 0 ? text.slice(keyStart, keyEnd) : ''
-    values[count] = value
-    quotes[count] = quote
+    if ((count + 1) * WIDTH > pairs.length) {
+      const grown = new Int32Array(pairs.length * 2)
+      grown.set(pairs)
+      pairs = grown
+    }
+    const at = count * WIDTH
+    pairs[at] = k
+    pairs[at + 1] = keyStart
+    pairs[at + 2] = keyEnd
+    pairs[at + 3] = valueStart
+    pairs[at + 4] = valueEnd
+    pairs[at + 5] = quote
     count++
   }
-  for (let p = 0; p < count; p++) {
-    const k = known[p]
-    if (k < 0) out['apparmor.' + names[p]] = values[p]
-    else mapAppArmorValue(appArmorKeys[k][1], appArmorKeys[k][2], values[p], quotes[p], interpreted, out)
+  for (let at = 0; at < count * WIDTH; at += WIDTH) {
+    const k = pairs[at]
+    const q = pairs[at + 5]
+    const raw = text.slice(pairs[at + 3], pairs[at + 4])
+    const value = q < 0 ? unescape(raw) : raw
+    if (k < 0) out['apparmor.' + text.slice(pairs[at + 1], pairs[at + 2])] = value
+    else mapAppArmorValue(appArmorKeys[k][1], appArmorKeys[k][2], value, (q < 0 ? -q : q) as QuoteKind, interpreted, out)
   }
   return true
 }
