@@ -4,6 +4,8 @@
  * give V8 "sliced" strings, which made every later character access of the parser twice as slow.
  * A multi-byte character split across chunks stays whole, as the split is on bytes.
  */
+import { isAscii } from 'node:buffer'
+
 const empty = Buffer.alloc(0)
 
 export class LineSplitter {
@@ -22,8 +24,10 @@ export class LineSplitter {
       start = nl + 1
       nl = data.indexOf(10, start)
     }
+    // Pure ASCII (one native check per chunk) decodes as latin1, a plain copy; else as UTF-8.
+    const encoding = nl >= 0 && isAscii(data) ? 'latin1' : 'utf8'
     for (; nl >= 0; nl = data.indexOf(10, start)) {
-      lines.push(data.toString('utf8', start, nl))
+      lines.push(data.toString(encoding, start, nl))
       start = nl + 1
     }
     // Copy the rest: keeping a view would pin the whole chunk.

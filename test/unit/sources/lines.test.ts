@@ -17,3 +17,11 @@ test('LineSplitter gives the same lines whatever the chunk sizes, multi-byte cha
   assert.deepEqual(s.push('c\n'), ['bc'])
   assert.deepEqual(s.end(), [])
 })
+
+test('LineSplitter decodes ASCII chunks and chunks with other bytes alike (invalid UTF-8 as U+FFFD)', () => {
+  const s = new LineSplitter()
+  assert.deepEqual(s.push(Buffer.from('plain ascii\nsecond\n')), ['plain ascii', 'second'])
+  assert.deepEqual(s.push(Buffer.from([0x61, 0xff, 0x0a, 0xc3, 0xa9, 0x0a])), ['a\ufffd', 'é'])
+  assert.deepEqual(s.push(Buffer.from([0xc3])), [])
+  assert.deepEqual(s.push(Buffer.from([0xa9, 0x0a, 0x62, 0x0a])), ['é', 'b'])
+})
