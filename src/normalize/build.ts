@@ -14,10 +14,8 @@ import { scanAppArmor } from '../apparmor/log/scan.js'
 import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
 import type { Envelope } from './envelope.js'
 
-/** What travels with each record through the assembler. */
-export interface RecordMeta {
-  envelope: Envelope
-}
+/** What travels with each record through the assembler: the envelope it came in. */
+export type RecordMeta = Envelope
 
 export interface EventContext {
   source: string
@@ -83,10 +81,10 @@ function appArmorFields(r: AuditRecord, out: Fields): boolean {
 
 export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): Event {
   const items = ev.items
-  const records = items.map((i) => i.record)
   const first = items[0]
+  const records = items.length === 1 ? [first.record] : items.map((i) => i.record)
   // The envelope's fields object was made for this line alone: the event's fields grow from it, uncopied.
-  const fields: Fields = first.meta.envelope.fields
+  const fields: Fields = first.meta.fields
   const aa = records.find(isAppArmorRecord)
   let kind: Event['kind']
   let main: AuditRecord
@@ -119,7 +117,7 @@ export function buildEvent(ev: AssembledEvent<RecordMeta>, ctx: EventContext): E
   }
   if (main.loggedType !== '') fields['audit.record_type'] = main.loggedType
   if (main.node !== undefined) fields['audit.node'] = main.node
-  const timeMs = Number.isFinite(main.timeMs) ? main.timeMs : Number.isFinite(first.meta.envelope.timeMs) ? first.meta.envelope.timeMs : ctx.nowMs()
+  const timeMs = Number.isFinite(main.timeMs) ? main.timeMs : Number.isFinite(first.meta.timeMs) ? first.meta.timeMs : ctx.nowMs()
   return {
     seq: 0,
     time: isoTime(timeMs),

@@ -162,7 +162,7 @@ export class Normalizer {
     }
     this.#stats.records++
     if (record.typeName === 'APPARMOR' && record.loggedType === '') record.typeNumber = 1500
-    this.#assembler.push({ record, raw, line, meta: { envelope } })
+    this.#assembler.push({ record, raw, line, meta: envelope })
   }
 
   #syslog(line: string, env: Envelope, start: number): void {
