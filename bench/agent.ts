@@ -85,7 +85,8 @@ await app.listen({ host: '127.0.0.1', port: 0 })
 const manager = `https://127.0.0.1:${(app.server.address() as { port: number }).port}/`
 
 // The agent's garbage is short-lived batches: V8's default 16 MB semi-spaces and a lazily collected
-// old space mostly buy RSS. The same flags are in the systemd unit; AW_AGENT_NODE_FLAGS overrides.
+// old space mostly buy RSS. The same flags are in the systemd unit; AW_AGENT_NODE_FLAGS overrides
+// (and MALLOC_ARENA_MAX the unit's 2).
 const nodeFlags = process.env.AW_AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=1', '--max-old-space-size=64']
 const line = (i: number) => `Nov 23 01:00:00 web01 sshd[4242]: Accepted publickey for deploy from 10.0.0.${i % 250} port ${40000 + (i % 20000)} ssh2: ED25519 SHA256:bench${i}`
 
@@ -93,7 +94,8 @@ async function startAgent(name: string, log: string): Promise<{ child: ChildProc
   const dir = join(work, name)
   await saveIdentity(join(dir, 'identity.json'), await enroll({ manager, secret: SECRET, name }))
   const cfg = [`name: ${name}`, `data_dir: ${dir}`, 'sources:', '  file:', `    include: [${log}]`, '    from_beginning: true', 'status_interval_ms: 3600000'].join('\n')
-  const child = spawn(process.execPath, [...nodeFlags, childScript, cfg], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2' } // as the systemd unit sets it
+  const child = spawn(process.execPath, [...nodeFlags, childScript, cfg], { stdio: ['ignore', 'pipe', 'inherit'], env })
   await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('started') && resolve()))
   return { child, dir }
 }

@@ -18,12 +18,16 @@ import { sleep, type Json, type Source } from '../sources/types.js'
 import { ManagerClient, HttpError } from './client.js'
 import { identityPath, type AgentConfig } from './config.js'
 import { loadIdentity } from './enroll.js'
+import { hostEncoder } from './encode.js'
 import { hostFields } from './host.js'
 import { agentEvent, Pipeline } from './pipeline.js'
 import { Routes, verifyReply, type AgentCommand } from './protocol.js'
 import { RotatingLog } from './rotating-log.js'
 import { Shipper } from './shipper.js'
 import { Spool } from './spool.js'
+import { spoolRecovered } from './events.js'
+import { sourceComponent, sourceFailed } from '../sources/events.js'
+import { Telemetry } from '../sources/telemetry.js'
 import { VERSION } from '../version.js'
 
 export interface RunAgentOptions {
@@ -51,7 +55,11 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   const log = o.log ?? pino({ name: 'armorwatch-agent' }, pino.destination(2))
   const identity = await loadIdentity(identityPath(cfg))
   let fullSince = 0
+  let host = await hostFields()
+  const telemetry = new Telemetry(log)
   const spool = await Spool.open(join(cfg.data_dir, 'spool'), {
+    encode: hostEncoder(() => host),
+    telemetry,
     maxBytes: cfg.spool.max_bytes,
     segmentBytes: cfg.spool.segment_bytes,
     onFull: (full) => {
@@ -67,8 +75,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
       }
     },
   })
-  if (spool.recovery.message) log.warn({ dropped_bytes: spool.recovery.droppedBytes }, `Spool recovery: ${spool.recovery.message}.`)
-  let host = await hostFields()
+  if (spool.recovery.message) spoolRecovered(telemetry, spool.recovery.droppedBytes, spool.recovery.message)
   const quarantine = new RotatingLog({ path: join(cfg.data_dir, 'parse-errors.log'), maxBytes: 4 * 1024 * 1024, keep: 2 })
   const rawLog = cfg.raw_audit_log ? new RotatingLog(cfg.raw_audit_log) : undefined
   // FIM (loaded only when configured: it brings SQLite and inotify) attributes file changes to
@@ -79,17 +86,17 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     tap: whodata ? (e) => e.kind === 'audit' && whodata.push(e) : undefined,
     spool,
     agentName: cfg.name,
-    hostFields: () => host,
     rawLog,
     rawLogSources: new Set(['kmsg', 'audisp', 'journald']),
     onParseError: (e) => void quarantine.write([`${e.location}:${e.line}:${e.column}: ${e.message}\t${e.raw}`]).catch(() => {}),
-    onNotice: (key, n) => log.warn({ source: key, kind: n.kind }, n.message),
+    telemetry,
   })
   const client = new ManagerClient(identity)
   const shipper = new Shipper(spool, client, {
     batchEvents: cfg.shipper.batch_events,
     maxBackoffMs: cfg.shipper.max_backoff_ms,
     keepaliveMs: cfg.shipper.keepalive_ms,
+    telemetry,
     report: () => ({ version: VERSION, hostname: String(host['host.hostname']), os: String(host['host.os']), spool_depth: spool.lastSeq - spool.acked }),
     log: (level, msg, data) => log[level](data ?? {}, msg),
   })
@@ -101,7 +108,11 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   const stopShipping = new AbortController()
   const hostTimer = setInterval(() => void hostFields().then((h) => (host = h)), 60_000)
   const statusTimer = setInterval(
-    () => log.info({ ...pipeline.stats, shipped: shipper.stats, spool: { last_seq: spool.lastSeq, acked: spool.acked, bytes: spool.bytes } }, 'Status.'),
+    () =>
+      log.info(
+        { ...pipeline.stats, shipped: shipper.stats, spool: { last_seq: spool.lastSeq, acked: spool.acked, bytes: spool.bytes }, metrics: telemetry.snapshot() },
+        'Status.',
+      ),
     cfg.status_interval_ms,
   )
   const spoolWhole = (what: string) => (e: Event) =>
@@ -116,7 +127,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
   const sources = buildSources(cfg, spool.positions(), o).map(async (src) => {
     const audisp = src instanceof AudispSource
-    await runSource(src, pipeline, stopSources.signal, log, audisp)
+    await runSource(src, pipeline, stopSources.signal, telemetry, audisp)
     // auditd closed our stdin (it stops or restarts us): commit what was read and exit.
     if (audisp) stopSources.abort()
   })
@@ -169,14 +180,14 @@ async function startFim(
 }
 
 /** Runs one source for ever, restarting it after a failure; `once`: stop when it ends (stdin closed). */
-async function runSource(src: Source, pipeline: Pipeline, signal: AbortSignal, log: Logger, once: boolean): Promise<void> {
+async function runSource(src: Source, pipeline: Pipeline, signal: AbortSignal, telemetry: Telemetry, once: boolean): Promise<void> {
   while (!signal.aborted) {
     try {
       await src.run(pipeline.emit, signal)
       if (once) return
     } catch (err) {
       if (signal.aborted) return
-      log.error({ source: src.key, err: (err as Error).message }, 'A source failed; restarting it in 5 s.')
+      sourceFailed(telemetry, sourceComponent(src.key, src.key.split(':')[0]), err as Error)
       await pipeline.appendEvents([agentEvent('source_failed', `Source ${src.key} failed: ${(err as Error).message}`, src.key)]).catch(() => {})
     }
     await sleep(5000, signal)

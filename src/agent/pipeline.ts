@@ -1,6 +1,6 @@
 /**
  * The agent's pipeline: source batches → normalizer (one per source instance, so audit records are
- * assembled per stream) → host enrichment → spool, with the batch's source position stored in the
+ * assembled per stream) → spool (whose encoder adds the host's fields), with the batch's source position stored in the
  * same spool frame as its events.
  *
  * A batch whose last audit event is still incomplete (records still to come) is held, not flushed:
@@ -10,7 +10,9 @@
  */
 import type { Event } from '../event/index.js'
 import { Normalizer, type ParseError } from '../normalize/index.js'
-import type { Json, SourceBatch, SourceNotice } from '../sources/types.js'
+import { eventsSent, linesReceived, noticeRaised, parseFailed, sourceComponent } from '../sources/events.js'
+import { Telemetry, type Component } from '../sources/telemetry.js'
+import type { Json, SourceBatch } from '../sources/types.js'
 import type { Spool } from './spool.js'
 import type { RotatingLog } from './rotating-log.js'
 
@@ -26,19 +28,19 @@ export interface PipelineOptions {
   spool: Spool
   /** The agent's name (Event.agent until the manager stamps the enrolled id). */
   agentName: string
-  /** Fields added to every event (host.*); refreshed by the caller. */
-  hostFields?: () => Event['fields']
   holdMs?: number
   rawLog?: RotatingLog
   /** Sources whose audit records go to the raw log (those that read the kernel, not audit.log). */
   rawLogSources?: ReadonlySet<string>
   onParseError?: (e: ParseError) => void
-  onNotice?: (key: string, n: SourceNotice) => void
+  /** Counts and logs per source (src/sources/events.ts). */
+  telemetry?: Telemetry
   /** Sees every normalized event before it is spooled (FIM's who-data reads the audit events). */
   tap?: (e: Event) => void
 }
 
 interface KeyState {
+  component: Component
   normalizer: Normalizer
   pending: Event[]
   position: Json | undefined
@@ -55,20 +57,23 @@ export interface PipelineStats {
 
 export class Pipeline {
   readonly #o: PipelineOptions
+  readonly #t: Telemetry
   readonly #keys = new Map<string, KeyState>()
   readonly stats: PipelineStats = { lines: 0, events: 0, parse_errors: 0 }
 
   constructor(opts: PipelineOptions) {
     this.#o = opts
+    this.#t = opts.telemetry ?? new Telemetry()
   }
 
   /** The `emit` given to sources: resolves once the batch is durable (or held), which back-pressures the source. */
   readonly emit = async (batch: SourceBatch): Promise<void> => {
     const st = this.#state(batch)
+    linesReceived(this.#t, st.component, batch)
     const run = st.chain.then(async () => {
       // Notices first: they say what happened before these lines (truncation, lost messages).
       for (const n of batch.notices ?? []) {
-        this.#o.onNotice?.(batch.key, n)
+        noticeRaised(this.#t, st.component, n)
         st.pending.push(agentEvent(n.kind, n.message, batch.key))
       }
       for (const l of batch.lines) st.normalizer.push(l.line)
@@ -98,13 +103,17 @@ export class Pipeline {
     let st = this.#keys.get(batch.key)
     if (!st) {
       const location = batch.lines[0]?.location ?? batch.key
+      const component = sourceComponent(batch.key, batch.source)
+      this.#t.register(component)
       st = {
+        component,
         normalizer: new Normalizer({
           location,
           source: batch.source,
           emit: (e) => st!.pending.push(e),
           onError: (e) => {
             this.stats.parse_errors++
+            parseFailed(this.#t, component, e)
             this.#o.onParseError?.(e)
           },
         }),
@@ -139,14 +148,13 @@ export class Pipeline {
       await this.#o.rawLog.write(events.filter((e) => e.kind === 'audit' || e.kind === 'apparmor').map((e) => e.raw))
     }
     await this.#o.spool.append(events, positions)
+    let bytes = 0
+    for (const e of events) bytes += e.raw.length
+    eventsSent(this.#t, st.component, events.length, bytes)
   }
 
   #enrich(e: Event): Event {
     e.agent = this.#o.agentName
-    const host = this.#o.hostFields?.()
-    if (host) {
-      for (const k in host) if (e.fields[k] === undefined) e.fields[k] = host[k]
-    }
     return e
   }
 }

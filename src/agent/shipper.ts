@@ -10,7 +10,9 @@ import { promisify } from 'node:util'
 import type { Spool } from './spool.js'
 import { HttpError, type ManagerClient } from './client.js'
 import { Headers, Routes, type AgentReport } from './protocol.js'
+import { Telemetry } from '../sources/telemetry.js'
 import { sleep } from '../sources/types.js'
+import { batchAcknowledged, batchRead, SHIPPER, shipFailed } from './events.js'
 
 const gzipAsync = promisify(gzip)
 
@@ -26,6 +28,7 @@ export interface ShipperOptions {
   /** Test hook and status: called after each acknowledged batch. */
   onAck?: (storedSeq: number) => void
   random?: () => number
+  telemetry?: Telemetry
 }
 
 export interface ShipperStats {
@@ -37,7 +40,8 @@ export interface ShipperStats {
 }
 
 export class Shipper {
-  readonly #o: Required<Omit<ShipperOptions, 'onAck'>> & Pick<ShipperOptions, 'onAck'>
+  readonly #o: Required<Omit<ShipperOptions, 'onAck' | 'telemetry'>> & Pick<ShipperOptions, 'onAck'>
+  readonly #t: Telemetry
   readonly stats: ShipperStats = { batches: 0, events: 0, bytes: 0, retries: 0, lastError: undefined }
   #lastKeepalive = 0
 
@@ -56,6 +60,8 @@ export class Shipper {
       random: Math.random,
       ...opts,
     }
+    this.#t = opts.telemetry ?? new Telemetry()
+    this.#t.register(SHIPPER)
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -95,12 +101,9 @@ export class Shipper {
         } else if (err instanceof HttpError && (err.status === 401 || err.status === 403)) {
           delay = this.#o.maxBackoffMs
           const why = err.body.includes('AW_ERR_AGENT_REVOKED') ? 'this agent was revoked' : 'unknown agent or key, or the clock is off by minutes'
-          this.#o.log('error', `The manager refuses this agent (${why}); events keep spooling.`, {
-            status: err.status,
-            reply: err.body.slice(0, 300),
-          })
+          shipFailed(this.#t, true, `The manager refuses this agent (${why}); events keep spooling.`, { status: err.status, reply: err.body.slice(0, 300) })
         } else {
-          this.#o.log('warn', 'Shipping failed; retrying.', { error: (err as Error).message, attempt })
+          shipFailed(this.#t, false, 'Shipping failed; retrying.', { reason: (err as Error).message, attempt })
           synced = false // the manager may have restarted: ask it what it stored
         }
         // Full jitter: agents that lost the manager together do not come back together.
@@ -134,6 +137,7 @@ export class Shipper {
     const batch = await this.spool.readBatch(from, this.#o.batchEvents)
     if (!batch) return
     const { first, last } = batch
+    batchRead(this.#t, last - first + 1, batch.ndjson.length)
     const body = await gzipAsync(batch.ndjson, { level: 1 })
     const r = await this.client.call('POST', Routes.events, {
       body,
@@ -151,6 +155,7 @@ export class Shipper {
     this.stats.events += last - first + 1
     this.stats.bytes += body.length
     await this.spool.ack(Math.min(stored, this.spool.lastSeq))
+    batchAcknowledged(this.#t, last - first + 1, body.length)
     this.#o.onAck?.(stored)
   }
 }

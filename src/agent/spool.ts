@@ -18,7 +18,9 @@ import { crc32 } from 'node:zlib'
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Event } from '../event/index.js'
+import { Telemetry } from '../sources/telemetry.js'
 import type { Json } from '../sources/types.js'
+import { SPOOL, spoolAppended, spoolWriteFailed } from './events.js'
 
 export type Positions = Record<string, Json>
 
@@ -29,6 +31,9 @@ export interface SpoolOptions {
   segmentBytes?: number
   /** Called when appends start waiting for space (true) and when they resume (false). */
   onFull?: (full: boolean) => void
+  /** Writes one event as its NDJSON line (default JSON.stringify; the agent adds its host's fields). */
+  encode?: (e: Event) => string
+  telemetry?: Telemetry
 }
 
 interface Frame {
@@ -74,6 +79,8 @@ export class Spool {
   readonly #maxBytes: number
   readonly #segmentBytes: number
   readonly #onFull: (full: boolean) => void
+  readonly #encode: (e: Event) => string
+  readonly #t: Telemetry
   #segments: Segment[] = []
   #fh: FileHandle | undefined
   /** The next seq to hand out (appends get theirs at once, in call order). */
@@ -100,6 +107,9 @@ export class Spool {
     // A segment is at most a quarter of the bound, so acked segments can always make room.
     this.#segmentBytes = Math.max(1, Math.min(opts.segmentBytes ?? 8 * 1024 * 1024, Math.floor(this.#maxBytes / 4)))
     this.#onFull = opts.onFull ?? (() => {})
+    this.#encode = opts.encode ?? ((e) => JSON.stringify(e))
+    this.#t = opts.telemetry ?? new Telemetry()
+    this.#t.register(SPOOL)
   }
 
   /** Opens (creating) the spool in `dir`, dropping a torn frame left by a crash at the end of a segment. */
@@ -151,7 +161,7 @@ export class Spool {
     const first = this.#nextSeq
     for (const ev of events) ev.seq = this.#nextSeq++
     const head = JSON.stringify({ first, n: events.length, p: positions })
-    const payload = Buffer.from(events.length ? `${head}\n${events.map((e) => JSON.stringify(e)).join('\n')}\n` : `${head}\n`, 'utf8')
+    const payload = Buffer.from(events.length ? `${head}\n${events.map(this.#encode).join('\n')}\n` : `${head}\n`, 'utf8')
     const last = this.#nextSeq - 1
     const r = new Promise<{ first: number; last: number }>((resolve, reject) =>
       this.#queue.push({ payload, first, last, positions, resolve, reject }),
@@ -319,12 +329,18 @@ export class Spool {
         Object.assign(this.#positions, p.positions)
       }
       await this.#fh!.datasync()
+      let events = 0
+      let bytes = 0
       for (const p of batch) {
+        events += p.last - p.first + 1
+        bytes += HEADER + p.payload.length
         if (p.last > this.#durable) this.#durable = p.last
         p.resolve({ first: p.first, last: p.last })
       }
       for (const w of this.#dataWaiters.splice(0)) w()
+      spoolAppended(this.#t, events, bytes)
     } catch (err) {
+      spoolWriteFailed(this.#t, err as Error)
       for (const p of batch) p.reject(err)
     }
   }

@@ -4,12 +4,18 @@ import { commands } from './commands.js'
 import { CliError, Exit, takeExitCode, type ExitCode } from './exit.js'
 import { VERSION } from '../version.js'
 
-export function buildProgram(): Command {
+/**
+ * The program with the command `argv` names (as in process.argv), or with every command when it
+ * names none (`--help`, `help`, a typo: commander then lists them all).
+ */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('armorwatch')
     .description('AppArmor-aware host intrusion detection')
     .version(VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-  for (const add of commands) add(program)
+  const named = argv.slice(2).find((a) => !a.startsWith('-'))
+  const load = named !== undefined && Object.hasOwn(commands, named) ? [commands[named]] : Object.values(commands)
+  for (const m of await Promise.all(load.map((l) => l()))) m.register(program)
   // Throw instead of exiting so that main() decides the exit code (2 for usage errors).
   const override = (cmd: Command): void => {
     cmd.exitOverride()
@@ -21,8 +27,8 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (as in process.argv) and resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<ExitCode> {
-  const program = buildProgram()
   try {
+    const program = await buildProgram(argv)
     await program.parseAsync([...argv])
     return takeExitCode()
   } catch (err) {

@@ -84,7 +84,7 @@ export class KmsgSource implements Source {
             const seq = kmsgSeq(line)
             if (seq === undefined || seq <= last) continue
             if (last >= 0 && seq > last + 1) {
-              notices.push({ kind: 'lost', message: `${this.cfg.path}: ${seq - last - 1} kernel messages were lost (seq ${last + 1}-${seq - 1}) before they could be read` })
+              notices.push({ kind: 'lost', count: seq - last - 1, message: `${this.cfg.path}: ${seq - last - 1} kernel messages were lost (seq ${last + 1}-${seq - 1}) before they could be read` })
             }
             last = seq
             lines.push(line)

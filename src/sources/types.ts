@@ -31,6 +31,8 @@ export interface SourceBatch {
 export interface SourceNotice {
   kind: 'truncated' | 'lost' | 'rotated_file_missing' | 'line_too_long' | 'source_failed'
   message: string
+  /** How many messages were lost, when the source knows (`lost`). */
+  count?: number
 }
 
 /**

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseLines } from '../../../src/normalize/index.js'
+import { hostEncoder } from '../../../src/agent/encode.js'
 import { Pipeline } from '../../../src/agent/pipeline.js'
 import { Spool } from '../../../src/agent/spool.js'
 import { RotatingLog } from '../../../src/agent/rotating-log.js'
@@ -20,8 +21,8 @@ const batch = (lines: string[], offset: number, source = 'file'): SourceBatch =>
 })
 
 test('an audit capture read in two arbitrary pieces gives the same events as read whole', async (t) => {
-  const spool = await Spool.open(join(tempDir(t), 'spool'))
-  const p = new Pipeline({ spool, agentName: 'web01', hostFields: () => ({ 'host.hostname': 'web01' }), holdMs: 60_000 })
+  const spool = await Spool.open(join(tempDir(t), 'spool'), { encode: hostEncoder(() => ({ 'host.hostname': 'web01' })) })
+  const p = new Pipeline({ spool, agentName: 'web01', holdMs: 60_000 })
   // Cut inside a multi-record event: after a SYSCALL whose PROCTITLE follows.
   const cut = capture.findIndex((l, i) => l.startsWith('type=SYSCALL') && capture[i + 1]?.startsWith('type=PROCTITLE')) + 1
   assert.ok(cut > 0)
