@@ -71,7 +71,11 @@ export function resolveRecordType(logged: string): { number: number | undefined;
   const c = logged.charCodeAt(0)
   if (c >= 0x30 && c <= 0x39) n = Number(logged)
   else if (logged.startsWith('UNKNOWN[') && logged.endsWith(']')) n = Number(logged.slice(8, -1))
-  else return { number: numbers.get(logged), name: logged }
+  else {
+    // A known name is returned as the table's own string: later comparisons with constants are then pointer checks.
+    const known = numbers.get(logged)
+    return { number: known, name: known !== undefined ? names[known] : logged }
+  }
   if (!Number.isInteger(n)) return { number: undefined, name: logged }
   return { number: n, name: names[n] ?? `UNKNOWN[${n}]` }
 }

@@ -3,7 +3,16 @@
  * (`2026-11-20T10:33:25.123456+01:00`, `YYYY-MM-DD HH:MM:SS`). Hand-scanned: this runs on every line.
  */
 
-const months: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 }
+const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+/** Month by its three ASCII letters packed into one number: no string is cut per line. */
+const months = new Map(monthNames.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]))
+
+function monthAt(s: string): number | undefined {
+  const a = s.charCodeAt(0)
+  const b = s.charCodeAt(1)
+  const c = s.charCodeAt(2)
+  return a < 0x80 && b < 0x80 && c < 0x80 ? months.get((a << 16) | (b << 8) | c) : undefined
+}
 
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 0x30
@@ -64,7 +73,7 @@ export interface SyslogTime {
  */
 export function parseBsdTime(s: string, now: () => number, referenceYear?: number): SyslogTime | undefined {
   if (s.length < 15 || s.charCodeAt(3) !== 0x20 || s.charCodeAt(6) !== 0x20) return undefined
-  const month = months[s.slice(0, 3)]
+  const month = monthAt(s)
   if (month === undefined) return undefined
   const d1 = s.charCodeAt(4) === 0x20 ? 0 : digit(s, 4)
   const d2 = digit(s, 5)
