@@ -10,7 +10,8 @@
  *   npm run bench -- parse [--lines N] [--smoke]
  */
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { join } from 'node:path'
 import { Normalizer } from '../src/normalize/index.js'
 import { LineSplitter } from '../src/sources/lines.js'
@@ -18,8 +19,10 @@ import { report, smoke } from './report.js'
 
 const argLines = process.argv.indexOf('--lines')
 const total = argLines > 0 ? Number(process.argv[argLines + 1]) : smoke ? 20_000 : 1_000_000
-const work = join(process.cwd(), '.bench-tmp')
-mkdirSync(work, { recursive: true })
+// A directory of its own: a smoke run (the test suite) at the same time must not rewrite our corpora.
+mkdirSync(join(process.cwd(), '.bench-tmp'), { recursive: true })
+const work = mkdtempSync(join(process.cwd(), '.bench-tmp', 'parse-'))
+process.on('exit', () => rmSync(work, { recursive: true, force: true }))
 
 // Deterministic generator: a small LCG so every run measures the same bytes.
 let seed = 42
@@ -168,6 +171,7 @@ function runLibapparmor(file: string): { lines: number; invalid: number; seconds
   return JSON.parse(execFileSync(exe, [file], { encoding: 'utf8' })) as { lines: number; invalid: number; seconds: number }
 }
 
+const loadAtStart = os.loadavg()[0]
 const compatible = writeCorpus('compatible.log', total, () => compatiblePayload())
 const full = writeCorpus('full.log', total, (i) => (i % 3 === 0 ? newerPayload() : compatiblePayload()), true)
 const multi = writeAuditCorpus(smoke ? 20_000 : 400_000)
@@ -196,6 +200,10 @@ report(
     audit_events: audit.events,
     audit_records_per_s: Math.round(audit.lines / audit.seconds),
     audit_events_per_s: Math.round(audit.events / audit.seconds),
+    // What the ratio compares: both parsers on one thread, CPU seconds, the corpus libapparmor parses in full.
+    ratio_basis: 'single thread, CPU time, libapparmor-compatible corpus',
+    // The machine is shared: CPU time still suffers from contention (caches, SMT), so say how busy it was.
+    load_average_1m: `${loadAtStart.toFixed(2)} at start, ${os.loadavg()[0].toFixed(2)} at end (${os.cpus().length} cores)`,
   },
   { libapparmor_version: execFileSync('dpkg-query', ['-W', '-f=${Version}', 'libapparmor1'], { encoding: 'utf8' }), lines: aa.lines, invalid: aa.invalid, lines_per_s: Math.round(aaRate) },
   rate / aaRate,
