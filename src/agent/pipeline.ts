@@ -147,10 +147,13 @@ export class Pipeline {
     if (this.#o.rawLog && this.#o.rawLogSources?.has(events[0]?.source ?? '')) {
       await this.#o.rawLog.write(events.filter((e) => e.kind === 'audit' || e.kind === 'apparmor').map((e) => e.raw))
     }
-    await this.#o.spool.append(events, positions)
+    // Counted before the append: nothing after it may use the events, so they are not kept alive
+    // across the spool's fsync (the spool serializes them at once and lets them go).
     let bytes = 0
     for (const e of events) bytes += e.raw.length
-    eventsSent(this.#t, st.component, events.length, bytes)
+    const n = events.length
+    await this.#o.spool.append(events, positions)
+    eventsSent(this.#t, st.component, n, bytes)
   }
 
   #enrich(e: Event): Event {
