@@ -88,3 +88,10 @@ test('scan: numbers are read as Number() reads them', () => {
     assert.ok(same(`pid=${v}`), v)
   }
 })
+
+test('keys named like Object.prototype members are kept like any unknown key, on both paths', () => {
+  const text = 'apparmor="DENIED" constructor="c" toString=t __proto__=p hasOwnProperty="h"'
+  const want = { 'syslog.hostname': 'h', 'apparmor.status': 'DENIED', 'apparmor.constructor': 'c', 'apparmor.toString': 't', 'apparmor.__proto__': 'p', 'apparmor.hasOwnProperty': 'h' }
+  assert.deepEqual(Object.entries(general(text)), Object.entries(want))
+  assert.ok(same(text))
+})
