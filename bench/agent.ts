@@ -87,7 +87,7 @@ const manager = `https://127.0.0.1:${(app.server.address() as { port: number }).
 // The agent's garbage is short-lived batches: V8's default 16 MB semi-spaces and a lazily collected
 // old space mostly buy RSS. The same flags are in the systemd unit; AW_AGENT_NODE_FLAGS overrides
 // (and MALLOC_ARENA_MAX the unit's 2).
-const nodeFlags = process.env.AW_AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=1', '--max-old-space-size=64']
+const nodeFlags = process.env.AW_AGENT_NODE_FLAGS?.split(' ').filter(Boolean) ?? ['--max-semi-space-size=2', '--max-old-space-size=64']
 const line = (i: number) => `Nov 23 01:00:00 web01 sshd[4242]: Accepted publickey for deploy from 10.0.0.${i % 250} port ${40000 + (i % 20000)} ssh2: ED25519 SHA256:bench${i}`
 
 async function startAgent(name: string, log: string): Promise<{ child: ChildProcess; dir: string }> {
