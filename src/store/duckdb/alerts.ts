@@ -1,7 +1,8 @@
 /**
- * The embedded analytical store: alerts and archived events in one DuckDB file. Writes are
- * appender batches on a dedicated connection, serialized with retention steps; reads use their own
- * connection, so dashboards query while ingestion appends (DuckDB is MVCC).
+ * The embedded analytical store: alerts and archived events in one DuckDB file. Writes run one at
+ * a time on a dedicated connection, serialized with retention steps; alert batches submitted while
+ * a commit runs are committed together by the next one. Reads use their own connection, so
+ * dashboards query while ingestion appends (DuckDB is MVCC).
  */
 import { statSync } from 'node:fs'
 import {
@@ -13,64 +14,50 @@ import {
 } from '@duckdb/node-api'
 import type { Event } from '../../event/event.js'
 import type { AlertDoc } from '../alert.js'
-import { ALERT_COLUMNS, type Column } from '../schema.js'
 import { compileQuery, duckdb, parseQuery } from '../query/index.js'
 import { plain, projectDoc, projectRow } from '../rows.js'
 import { SerialQueue } from '../serial.js'
 import type { AlertStore, QueryOptions, QueryResult, RetentionPolicy, RetentionResult, StoreStats } from '../store.js'
 import { MIGRATIONS } from './migrations.js'
+import { encodeAlerts, STAGED_INSERT, STAGING, STAGING_DDL, type StagedChunk } from './staging.js'
 
 const DAY_MS = 86_400_000
-
-/**
- * The alert time as ISO UTC text, which DuckDB casts natively; always re-formatted from the parsed
- * time, so that no odd offset or impossible date can make a whole batch fail in the cast.
- */
-function isoUtc(iso: string | undefined, fallback: number): string {
-  const ms = iso === undefined ? NaN : Date.parse(iso)
-  return new Date(Number.isNaN(ms) ? fallback : ms).toISOString()
-}
-
 
 function toMicros(iso: string | undefined, fallback: number): bigint {
   const ms = iso === undefined ? NaN : Date.parse(iso)
   return BigInt(Number.isNaN(ms) ? fallback : ms) * 1000n
 }
 
-/** The writer connection's own staging table for alert batches (see insertAlerts). */
-const STAGING = 'alerts_staging'
-
-/** The document columns, read from the staged document with one JSON parse per alert. */
-const DOC_COLUMNS = ALERT_COLUMNS.filter((c) => c.type !== 'time' && c.column !== 'full_log')
-
 /**
- * SQL reading one column with the rules of schema.ts's columnValue(): text as text (objects as
- * JSON), integers only when integral, lists from arrays or single values. `e` holds the values of
- * every document column, extracted from the document at once (DOC_COLUMNS order, 1-based).
+ * The database file is attached under this name with small row groups: DuckDB writes a
+ * transaction's full row groups straight to the file, compressed once, instead of logging every
+ * row to the WAL and compressing it again at the next checkpoint. At the default 122,880 rows per
+ * row group, batches of a few ten thousand alerts never got that path (measured: 10 CPU-µs per
+ * alert through the WAL, 6 direct).
  */
-function columnSql(c: Column): string {
-  if (c.type === 'time') return 'CAST(ts AS TIMESTAMP)'
-  if (c.column === 'full_log') return 'full_log'
-  const v = `e[${DOC_COLUMNS.indexOf(c) + 1}]`
-  const text = `json_extract_string(${v}, '$')`
-  switch (c.type) {
-    case 'text':
-      return text
-    case 'int': {
-      const n = `TRY_CAST(${text} AS DOUBLE)`
-      return `CASE WHEN ${n} = trunc(${n}) THEN TRY_CAST(${n} AS INTEGER) END`
-    }
-    case 'list':
-      return `CASE WHEN json_type(${v}) = 'ARRAY' THEN ${v}::VARCHAR[] WHEN ${v} IS NULL OR json_type(${v}) = 'NULL' THEN []::VARCHAR[] ELSE [${text}] END`
-  }
-}
+const DB = 'aw'
+const ROW_GROUP_ROWS = 16_384
+/**
+ * New data is written in DuckDB 1.5's format (DICT_FSST strings: 20% less CPU per alert than the
+ * 0.10 format DuckDB writes by default, 4% larger). Files from before stay readable and are
+ * upgraded; the file then needs DuckDB 1.5 or later, which package.json pins.
+ */
+const STORAGE_VERSION = 'v1.5.0'
 
-const STAGED_INSERT = `INSERT INTO alerts (seq, ${ALERT_COLUMNS.map((c) => c.column).join(', ')}, doc)
-  SELECT seq, ${ALERT_COLUMNS.map(columnSql).join(', ')}, doc
-  FROM (SELECT seq, ts, full_log, doc, json_extract(doc, [${DOC_COLUMNS.map((c) => `'$.${c.path.join('.')}'`).join(', ')}]) AS e FROM temp.main.${STAGING})`
+/** Alerts in one transaction at most: bounds the staged text held in memory. */
+const MAX_COMMIT_ROWS = 131_072
+
+interface PendingBatch {
+  readonly chunks: readonly StagedChunk[]
+  readonly rows: number
+  readonly resolve: () => void
+  readonly reject: (err: unknown) => void
+}
 
 export class DuckAlertStore implements AlertStore {
   private readonly writes = new SerialQueue()
+  /** Encoded batches waiting for the next commit (group commit, see insertAlerts). */
+  private pending: PendingBatch[] = []
   private closed = false
 
   private constructor(
@@ -84,61 +71,102 @@ export class DuckAlertStore implements AlertStore {
 
   /** Opens (creating and migrating) the database file; `:memory:` for a throwaway store. */
   static async open(path: string): Promise<DuckAlertStore> {
-    const instance = await DuckDBInstance.create(path)
-    const writer = await instance.connect()
-    // Fewer, larger checkpoints: appends are already batched, and each checkpoint re-compresses.
+    const instance = await DuckDBInstance.create(':memory:')
+    const connect = async () => {
+      const c = await instance.connect()
+      await c.run(`USE ${DB}`)
+      return c
+    }
+    try {
+      const setup = await instance.connect()
+      // The path is the operator's data directory, never event data; quoted as a SQL literal.
+      await setup.run(`ATTACH '${path.replaceAll("'", "''")}' AS ${DB} (ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, STORAGE_VERSION '${STORAGE_VERSION}')`)
+      setup.closeSync()
+    } catch (err) {
+      instance.closeSync()
+      throw err
+    }
+    const writer = await connect()
+    // Fewer, larger checkpoints for what still goes through the WAL (small batches, events).
     await writer.run("SET wal_autocheckpoint = '256MB'")
     await migrate(writer)
-    await writer.run(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (seq BIGINT NOT NULL, ts VARCHAR, full_log VARCHAR, doc VARCHAR NOT NULL)`)
-    const reader = await instance.connect()
+    await writer.run(STAGING_DDL)
+    const reader = await connect()
     const max = async (table: string) =>
       BigInt(String((await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM ${table}`)).getRows()[0]?.[0] ?? 0))
     return new DuckAlertStore(path, instance, writer, reader, await max('alerts'), await max('events'))
   }
 
-  /** Write jobs queued or running: the analysis loop's view of store backpressure. */
+  /** Write jobs queued or running, and alert batches waiting for a commit: the analysis loop's view of store backpressure. */
   get writeDepth(): number {
-    return this.writes.depth
+    return this.writes.depth + this.pending.length
   }
 
+  /**
+   * The batch is encoded now, on the caller's turn, so that JavaScript prepares the next batch
+   * while DuckDB inserts the previous one. Batches that arrive while a commit runs are committed
+   * together by the next one (group commit); each batch is all in one transaction.
+   */
   insertAlerts(alerts: readonly AlertDoc[]): Promise<void> {
     if (alerts.length === 0) return Promise.resolve()
-    return this.writes.run(async () => {
-      // Each alert goes into the staging table as four values (seq, time, full_log, document);
-      // DuckDB then derives the aggregated columns from the document in one vectorized INSERT.
-      // Appending every column from JavaScript made the per-value native calls the bottleneck.
-      const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
-      try {
-        const now = Date.now()
-        for (const a of alerts) {
-          this.seq++
-          const doc = a.id === undefined ? { ...a, id: `${Math.floor(Date.parse(a.timestamp) / 1000) || 0}.${this.seq}` } : a
-          ap.appendBigInt(this.seq)
-          // Times go in as text that DuckDB casts natively; always re-formatted from the parsed time.
-          ap.appendVarchar(isoUtc(doc.timestamp, now))
-          const { full_log: fullLog, ...rest } = doc
-          if (typeof fullLog === 'string') ap.appendVarchar(fullLog)
-          else ap.appendNull()
-          // full_log has its own column: the document keeps the rest, so the largest field is stored once.
-          ap.appendVarchar(JSON.stringify(rest))
-          ap.endRow()
-        }
-        ap.flushSync()
-      } finally {
-        ap.closeSync()
-      }
-      try {
-        await this.writer.run(STAGED_INSERT)
-      } finally {
-        await this.writer.run(`DELETE FROM temp.main.${STAGING}`)
-      }
+    let chunks: StagedChunk[]
+    try {
+      chunks = encodeAlerts(alerts, this.seq + 1n, Date.now())
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+    }
+    this.seq += BigInt(alerts.length)
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ chunks, rows: alerts.length, resolve, reject })
+      if (this.pending.length === 1) void this.writes.run(() => this.commitPending())
     })
+  }
+
+  /** Commits the batches pending now (up to MAX_COMMIT_ROWS) in one transaction. */
+  private async commitPending(): Promise<void> {
+    const take: PendingBatch[] = []
+    let rows = 0
+    while (this.pending.length > 0 && (take.length === 0 || rows + (this.pending[0] as PendingBatch).rows <= MAX_COMMIT_ROWS)) {
+      const p = this.pending.shift() as PendingBatch
+      take.push(p)
+      rows += p.rows
+    }
+    if (this.pending.length > 0) void this.writes.run(() => this.commitPending())
+    // Input cannot fail a commit (times are parsed in JavaScript, text is made well-formed, and
+    // the columns use TRY_CAST): a failure is the database's (disk full, I/O), and no batch of
+    // the transaction is stored, so each caller may retry its own.
+    await this.commitChunks(take.flatMap((p) => p.chunks)).then(
+      () => take.forEach((p) => p.resolve()),
+      (err: unknown) => take.forEach((p) => p.reject(err)),
+    )
+  }
+
+  private async commitChunks(chunks: readonly StagedChunk[]): Promise<void> {
+    const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
+    try {
+      for (const c of chunks) {
+        ap.appendBigInt(c.first)
+        ap.appendVarchar(c.ms)
+        ap.appendVarchar(c.logs)
+        ap.appendBoolean(c.rawLogs)
+        ap.appendVarchar(c.docs)
+        ap.endRow()
+      }
+      ap.flushSync()
+    } finally {
+      ap.closeSync()
+    }
+    try {
+      await this.writer.run(STAGED_INSERT)
+    } finally {
+      await this.writer.run(`DELETE FROM temp.main.${STAGING}`)
+    }
   }
 
   insertEvents(events: readonly Event[]): Promise<void> {
     if (events.length === 0) return Promise.resolve()
     return this.writes.run(async () => {
-      const ap: DuckDBAppender = await this.writer.createAppender('events')
+      const ap: DuckDBAppender = await this.writer.createAppender('events', 'main', DB)
       try {
         const now = Date.now()
         for (const e of events) {
@@ -238,7 +266,7 @@ export class DuckAlertStore implements AlertStore {
         }
       }
     }
-    if (deletedAlerts + deletedEvents > 0) await this.writes.run(() => this.writer.run('CHECKPOINT'))
+    if (deletedAlerts + deletedEvents > 0) await this.writes.run(() => this.writer.run(`CHECKPOINT ${DB}`))
     return { deletedAlerts, deletedEvents }
   }
 
@@ -258,7 +286,7 @@ export class DuckAlertStore implements AlertStore {
   }
 
   private async usedBytes(): Promise<number> {
-    const r = (await this.reader.runAndReadAll(`SELECT used_blocks, block_size FROM pragma_database_size()`)).getRowObjectsJS()[0]
+    const r = (await this.reader.runAndReadAll(`SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = '${DB}'`)).getRowObjectsJS()[0]
     const fromPragma = r ? Number(r.used_blocks) * Number(r.block_size) : 0
     return fromPragma || this.fileBytes()
   }
@@ -285,7 +313,7 @@ export class DuckAlertStore implements AlertStore {
     if (this.closed) return
     this.closed = true
     await this.writes.run(async () => {
-      await this.writer.run('CHECKPOINT')
+      await this.writer.run(`CHECKPOINT ${DB}`)
     })
     this.reader.closeSync()
     this.writer.closeSync()
