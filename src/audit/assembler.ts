@@ -41,6 +41,8 @@ interface Pending<M> {
   /** `(node, audit id)`, to tell apart the rare in-flight events that share a serial. */
   key: string
   serial: number
+  /** Indexed by its serial (else, the serial being taken, by its key in #collided). */
+  bySerial: boolean
   items: RecordItem<M>[]
   /** Event time of the first record (event clock) or arrival time (wall clock). */
   since: number
@@ -110,7 +112,8 @@ export class Assembler<M = unknown> {
     }
     if (ticket < 0) {
       if (this.#settings.clock === 'event') this.#advance(r.timeMs)
-      ticket = this.#add({ key, serial: r.serial, items: [], since: this.#settings.clock === 'event' ? r.timeMs : Date.now(), hasSyscall: false })
+      const since = this.#settings.clock === 'event' ? r.timeMs : Date.now()
+      ticket = this.#add({ key, serial: r.serial, bySerial: false, items: [], since, hasSyscall: false })
       if (this.#size > this.#settings.maxInFlight) this.#evictOldest()
     }
     const p = this.#slots[ticket & this.#mask] as Pending<M>
@@ -168,8 +171,9 @@ export class Assembler<M = unknown> {
     const t = this.#next++
     this.#slots[t & this.#mask] = p
     this.#size++
-    if (this.#bySerial.has(p.serial)) this.#collided.set(p.key, t)
-    else this.#bySerial.set(p.serial, t)
+    p.bySerial = !this.#bySerial.has(p.serial)
+    if (p.bySerial) this.#bySerial.set(p.serial, t)
+    else this.#collided.set(p.key, t)
     return t
   }
 
@@ -177,7 +181,7 @@ export class Assembler<M = unknown> {
     const p = this.#slots[t & this.#mask] as Pending<M>
     this.#slots[t & this.#mask] = undefined
     this.#size--
-    if (this.#bySerial.get(p.serial) === t) this.#bySerial.delete(p.serial)
+    if (p.bySerial) this.#bySerial.delete(p.serial)
     else this.#collided.delete(p.key)
     return p
   }

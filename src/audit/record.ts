@@ -59,12 +59,19 @@ function skipSpaces(text: string, i: number): number {
 
 /** True when `text` at `start` opens an audit record in one of the framings above. */
 export function looksLikeRecord(text: string, start = 0): boolean {
-  return (
-    text.startsWith('type=', start) ||
-    text.startsWith('node=', start) ||
-    text.startsWith('msg=audit(', start) ||
-    text.startsWith('audit(', start)
-  )
+  // The first letter rules out most text before any string comparison (this runs on every line).
+  switch (text.charCodeAt(start)) {
+    case 0x74 /* t */:
+      return text.startsWith('type=', start)
+    case 0x6e /* n */:
+      return text.startsWith('node=', start)
+    case 0x6d /* m */:
+      return text.startsWith('msg=audit(', start)
+    case 0x61 /* a */:
+      return text.startsWith('audit(', start)
+    default:
+      return false
+  }
 }
 
 /**

@@ -34,6 +34,9 @@ function exec(re: RE2JS, text: string): string[] | null {
 
 /** True when `text` at `start` opens a legacy record. */
 export function isLegacyRecord(text: string, start: number): boolean {
+  const c = text.charCodeAt(start)
+  // Upper-case R, P, A or L first: every other record is ruled out without a string comparison.
+  if (c !== 0x52 && c !== 0x50 && c !== 0x41 && c !== 0x4c) return false
   return text.startsWith('REJECTING ', start) || text.startsWith('PERMITTING ', start) || text.startsWith('AUDITING ', start) || text.startsWith('LOGPROF-HINT ', start)
 }
 
