@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'dashboard/dist/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'dashboard/dist/**', 'coverage/**', '.bench-tmp/**', 'test-artifacts/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
