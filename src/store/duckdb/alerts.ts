@@ -90,7 +90,6 @@ export class DuckAlertStore implements AlertStore {
     // Fewer, larger checkpoints for what still goes through the WAL (small batches, events).
     await writer.run("SET wal_autocheckpoint = '256MB'")
     await migrate(writer)
-    await writer.run(STAGING_DDL)
     const reader = await connect()
     const max = async (table: string) =>
       BigInt(String((await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM ${table}`)).getRows()[0]?.[0] ?? 0))
@@ -142,24 +141,27 @@ export class DuckAlertStore implements AlertStore {
   }
 
   private async commitChunks(chunks: readonly StagedChunk[]): Promise<void> {
-    const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
+    // The staging table lives for one commit: DuckDB keeps the memory of deleted rows of a
+    // temporary table (measured: +50 MB per 50 MB batch with DELETE or TRUNCATE), not of a dropped one.
+    await this.writer.run(STAGING_DDL)
     try {
-      for (const c of chunks) {
-        ap.appendBigInt(c.first)
-        ap.appendVarchar(c.ms)
-        ap.appendVarchar(c.logs)
-        ap.appendBoolean(c.rawLogs)
-        ap.appendVarchar(c.docs)
-        ap.endRow()
+      const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
+      try {
+        for (const c of chunks) {
+          ap.appendBigInt(c.first)
+          ap.appendVarchar(c.ms)
+          ap.appendVarchar(c.logs)
+          ap.appendBoolean(c.rawLogs)
+          ap.appendVarchar(c.docs)
+          ap.endRow()
+        }
+        ap.flushSync()
+      } finally {
+        ap.closeSync()
       }
-      ap.flushSync()
-    } finally {
-      ap.closeSync()
-    }
-    try {
       await this.writer.run(STAGED_INSERT)
     } finally {
-      await this.writer.run(`DELETE FROM temp.main.${STAGING}`)
+      await this.writer.run(`DROP TABLE temp.main.${STAGING}`)
     }
   }
 

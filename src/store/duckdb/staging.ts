@@ -27,7 +27,7 @@ const CHUNK_CHARS = 32 * 2 ** 20
 
 export const STAGING = 'alerts_staging'
 
-export const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (first BIGINT NOT NULL, ms VARCHAR NOT NULL, logs VARCHAR NOT NULL, raw_logs BOOLEAN NOT NULL, docs VARCHAR NOT NULL)`
+export const STAGING_DDL = `CREATE TEMP TABLE ${STAGING} (first BIGINT NOT NULL, ms VARCHAR NOT NULL, logs VARCHAR NOT NULL, raw_logs BOOLEAN NOT NULL, docs VARCHAR NOT NULL)`
 
 /**
  * Separates raw full_log values: log lines hold newlines (multi-record audit events) but hardly
