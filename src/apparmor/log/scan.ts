@@ -58,6 +58,8 @@ function knownKey(hash: number, length: number, p0: number, p1: number, p2: numb
  */
 const WIDTH = 6 // known key, key start, key end, value start, value end, quote (negated when escaped)
 let pairs = new Int32Array(WIDTH * 64)
+/** Records with more pairs than this (no kernel writes them) take the general path: the scratch space stays small. */
+const MAX_PAIRS = 1024
 
 /**
  * Maps the key=value text from `start` to the end of `text` onto `out`, as
@@ -137,6 +139,7 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
     // `=value` with no key carries no field, as in the general path.
     if (keyEnd === keyStart) continue
     if ((count + 1) * WIDTH > pairs.length) {
+      if (count >= MAX_PAIRS) return false
       const grown = new Int32Array(pairs.length * 2)
       grown.set(pairs)
       pairs = grown

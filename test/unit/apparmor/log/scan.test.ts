@@ -95,3 +95,9 @@ test('keys named like Object.prototype members are kept like any unknown key, on
   assert.deepEqual(Object.entries(general(text)), Object.entries(want))
   assert.ok(same(text))
 })
+
+test('scan: records with very many pairs go to the general path', () => {
+  const many = (n: number) => 'apparmor="DENIED" ' + Array.from({ length: n }, (_, i) => `k${i}=${i}`).join(' ')
+  assert.ok(same(many(500)), 'a long record is still taken')
+  assert.equal(scanned(many(5000)), undefined)
+})
