@@ -40,13 +40,28 @@ export function auditValue(key: string, value: string, quote: QuoteKind, interpr
   return value
 }
 
+/**
+ * `audit.<key>` for every key seen, made once: a name concatenated afresh for each record made V8
+ * look it up in its string table on every store (a tenth of the time of audit events). Bounded,
+ * as keys come from the log.
+ */
+const auditNames = new Map<string, string>()
+function auditName(key: string): string {
+  let name = auditNames.get(key)
+  if (name === undefined) {
+    name = 'audit.' + key
+    if (auditNames.size < 4096) auditNames.set(key, name)
+  }
+  return name
+}
+
 /** Writes the keys of tokens [from, to) as `prefix<key>`, keeping values already set unless `overwrite`. */
 export function addGenericFields(tokens: Tokens, from: number, to: number, interpreted: boolean, prefix: string, out: Fields, overwrite = false): void {
   const { keys, values, quotes } = tokens
   for (let i = from; i < to; i++) {
     const key = keys[i]
     if (key === '') continue
-    const name = prefix + key
+    const name = prefix === 'audit.' ? auditName(key) : prefix + key
     if (!overwrite && out[name] !== undefined) continue
     if (key === 'msg' && quotes[i] === Quote.Single) continue // nested user message, expanded by the caller
     const v = auditValue(key, values[i], quotes[i], interpreted)

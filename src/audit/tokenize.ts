@@ -29,10 +29,7 @@ const TAB = 0x09
 const EQ = 0x3d
 const BACKSLASH = 0x5c
 
-/**
- * Keys seen in nearly every record, returned as these constant strings instead of fresh slices:
- * that saves an allocation per key and makes later lookups by key hit pre-hashed strings.
- */
+/** Keys seen in nearly every record (the tokenizer returns them as these constant strings). */
 const commonKeys = [
   'apparmor', 'operation', 'class', 'profile', 'label', 'name', 'pid', 'comm', 'requested_mask', 'denied_mask',
   'requested', 'denied', 'fsuid', 'ouid', 'info', 'error', 'parent', 'family', 'sock_type', 'protocol',
@@ -50,12 +47,49 @@ export function keyHash(key: string): number {
   return h
 }
 
-const internByHash = new Map<number, string>()
-for (const k of commonKeys) {
-  const h = keyHash(k)
-  // On a (rare) collision the later key is simply not interned.
-  if (!internByHash.has(h)) internByHash.set(h, k)
+/** Characters per pack: 6 of 8 bits make 48, exact in a double. */
+export const PACK = 6
+
+/**
+ * A fixed set of keys, recognized without cutting the key out of the text: while reading a key,
+ * its characters are packed six to a number (p0, p1, p2) next to the hash. Equal packs and
+ * length mean equal keys, for keys of at most 18 characters all below U+0100 (the reader says
+ * whether a character was above); every key of a table is ASCII and shorter. The hash only picks
+ * the slot.
+ */
+export class KeyTable {
+  readonly #slots = new Int16Array(512) // hash & 511 → 1 + index into keys, 0 when empty
+  readonly #length: Int32Array
+  readonly #packs: Float64Array
+
+  constructor(readonly keys: readonly string[]) {
+    this.#length = new Int32Array(keys.length)
+    this.#packs = new Float64Array(keys.length * 3)
+    keys.forEach((key, k) => {
+      if (key.length > 3 * PACK || /[^\x20-\x7e]/.test(key) || keys.length > 256) throw new Error(`KeyTable: key ${key} cannot be packed`)
+      this.#length[k] = key.length
+      for (let j = 0; j < key.length; j++) {
+        const p = k * 3 + Math.floor(j / PACK)
+        this.#packs[p] = this.#packs[p] * 256 + key.charCodeAt(j)
+      }
+      let slot = keyHash(key) & 511
+      while (this.#slots[slot] !== 0) slot = (slot + 1) & 511
+      this.#slots[slot] = k + 1
+    })
+  }
+
+  /** Index into `keys` of the key read with this hash, length and packs, or -1. */
+  find(hash: number, length: number, p0: number, p1: number, p2: number): number {
+    if (length > 3 * PACK) return -1
+    for (let slot = hash & 511; this.#slots[slot] !== 0; slot = (slot + 1) & 511) {
+      const k = this.#slots[slot] - 1
+      if (this.#length[k] === length && this.#packs[k * 3] === p0 && this.#packs[k * 3 + 1] === p1 && this.#packs[k * 3 + 2] === p2) return k
+    }
+    return -1
+  }
 }
+
+const common = new KeyTable(commonKeys)
 
 /** Tokenizes `text` from `start` to its end. */
 export function tokenize(text: string, start = 0): Tokens {
@@ -80,10 +114,19 @@ export function tokenize(text: string, start = 0): Tokens {
     // Key: up to '=', whitespace or GS.
     const keyStart = i
     let hash = 0
+    let p0 = 0
+    let p1 = 0
+    let p2 = 0
+    let wide = 0
     while (i < n) {
       c = text.charCodeAt(i)
       if (c === EQ || c === SPACE || c === TAB || c === GS) break
       hash = (Math.imul(hash, 31) + c) | 0
+      const j = i - keyStart
+      if (j < PACK) p0 = p0 * 256 + c
+      else if (j < 2 * PACK) p1 = p1 * 256 + c
+      else p2 = p2 * 256 + c
+      wide |= c
       i++
     }
     if (i >= n || c !== EQ) {
@@ -92,8 +135,10 @@ export function tokenize(text: string, start = 0): Tokens {
       quotes.push(Quote.Bare)
       continue
     }
-    const interned = internByHash.get(hash)
-    const key = interned !== undefined && interned.length === i - keyStart && text.startsWith(interned, keyStart) ? interned : text.slice(keyStart, i)
+    // Keys seen in nearly every record come back as constant strings: no allocation, and later
+    // lookups by key hit pre-hashed strings.
+    const k = wide > 0xff ? -1 : common.find(hash, i - keyStart, p0, p1, p2)
+    const key = k >= 0 ? commonKeys[k] : text.slice(keyStart, i)
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1
     if (c === Quote.Double || c === Quote.Single) {

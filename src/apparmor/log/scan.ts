@@ -11,7 +11,7 @@
  * everything this accepts.
  */
 import type { Fields } from '../../event/index.js'
-import { enrichedKeyStart, keyHash, Quote, unescape, type QuoteKind } from '../../audit/tokenize.js'
+import { enrichedKeyStart, KeyTable, PACK, Quote, unescape, type QuoteKind } from '../../audit/tokenize.js'
 import { appArmorKeys, mapAppArmorValue } from './fields.js'
 
 const SPACE = 0x20
@@ -22,34 +22,7 @@ const GS = 0x1d
 const EQ = 0x3d
 const BACKSLASH = 0x5c
 
-/**
- * Known keys are recognized without cutting the key out of the text: while reading a key, its
- * characters are packed 6 to a number (8 bits each, exact in a double) next to the hash. Equal
- * packs and length mean equal keys, for any key of at most 18 characters below U+0100; every
- * known key is shorter than that and ASCII. The hash only picks the slot.
- */
-const PACK = 6
-const slots = new Int16Array(256) // hash & 255 → 1 + index into appArmorKeys, 0 when empty
-const keyLength = new Int32Array(appArmorKeys.length)
-const keyPacks = new Float64Array(appArmorKeys.length * 3)
-for (let k = 0; k < appArmorKeys.length; k++) {
-  const key = appArmorKeys[k][0]
-  if (key.length > 3 * PACK || /[^\x20-\x7e]/.test(key)) throw new Error(`scan: key ${key} cannot be packed`)
-  keyLength[k] = key.length
-  for (let j = 0; j < key.length; j++) keyPacks[k * 3 + Math.floor(j / PACK)] = keyPacks[k * 3 + Math.floor(j / PACK)] * 256 + key.charCodeAt(j)
-  let slot = keyHash(key) & 255
-  while (slots[slot] !== 0) slot = (slot + 1) & 255
-  slots[slot] = k + 1
-}
-
-/** Index into appArmorKeys of the key with this hash, length and packs, or -1. */
-function knownKey(hash: number, length: number, p0: number, p1: number, p2: number): number {
-  for (let slot = hash & 255; slots[slot] !== 0; slot = (slot + 1) & 255) {
-    const k = slots[slot] - 1
-    if (keyLength[k] === length && keyPacks[k * 3] === p0 && keyPacks[k * 3 + 1] === p1 && keyPacks[k * 3 + 2] === p2) return k
-  }
-  return -1
-}
+const known = new KeyTable(appArmorKeys.map((k) => k[0]))
 
 /**
  * Where each pair of the record being read lies, reused from record to record; the strings are
@@ -84,7 +57,7 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
     let p0 = 0
     let p1 = 0
     let p2 = 0
-    let packable = true
+    let wide = 0
     while (i < n) {
       c = text.charCodeAt(i)
       if (c === EQ || c === SPACE || c === TAB || c === GS) break
@@ -93,13 +66,13 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
       if (j < PACK) p0 = p0 * 256 + c
       else if (j < 2 * PACK) p1 = p1 * 256 + c
       else p2 = p2 * 256 + c
-      if (c > 0xff) packable = false
+      wide |= c
       i++
     }
     // A word without '=' carries no field.
     if (i >= n || c !== EQ) continue
     const keyEnd = i
-    const k = packable && keyEnd - keyStart <= 3 * PACK ? knownKey(hash, keyEnd - keyStart, p0, p1, p2) : -1
+    const k = wide <= 0xff ? known.find(hash, keyEnd - keyStart, p0, p1, p2) : -1
     if (k < 0 && ((keyEnd - keyStart === 3 && text.startsWith('msg', keyStart)) || (keyEnd - keyStart === 4 && text.startsWith('type', keyStart)))) return false
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1

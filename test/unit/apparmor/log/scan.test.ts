@@ -101,3 +101,10 @@ test('scan: records with very many pairs go to the general path', () => {
   assert.ok(same(many(500)), 'a long record is still taken')
   assert.equal(scanned(many(5000)), undefined)
 })
+
+test('a key whose packed characters equal a known key only through characters above U+00FF is not that key', () => {
+  // 'o' 0x6f, U+0169, 'd': 0x6f·65536 + 0x169·256 + 0x64 is the pack of "pid".
+  const text = 'apparmor="DENIED" o\u0169d=5'
+  assert.equal(tokenize(text).keys[1], 'o\u0169d')
+  assert.deepEqual(scanned(text), { 'syslog.hostname': 'h', 'apparmor.status': 'DENIED', 'apparmor.o\u0169d': '5' })
+})
