@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import type { AlertDoc } from '../../../src/store/alert.js'
 import { DuckAlertStore } from '../../../src/store/duckdb/alerts.js'
+import { MIGRATIONS } from '../../../src/store/duckdb/migrations.js'
 import { encodeAlerts } from '../../../src/store/duckdb/staging.js'
 
 const alert = (i: number, extra: Partial<AlertDoc> = {}): AlertDoc => ({
@@ -84,4 +85,23 @@ test('batches issued together commit in call order; large ones take the direct r
   const groups = Number((await conn.runAndReadAll(`SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('alerts')`)).getRows()[0]?.[0])
   assert.ok(groups >= 4, `${groups} row groups`)
   conn.closeSync()
+})
+
+test('a file written by DuckDB defaults (earlier armorwatch) opens, keeps its alerts and takes new ones', async (t) => {
+  const path = tmpStore(t)
+  const old = await DuckDBInstance.create(path)
+  const conn = await old.connect()
+  for (const m of MIGRATIONS) for (const sql of m.sql) await conn.run(sql)
+  await conn.run(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)`)
+  await conn.run(`INSERT INTO schema_migrations VALUES (1, 'alerts', current_timestamp)`)
+  await conn.run(`INSERT INTO alerts (seq, ts, alert_id, rule_id, rule_level, full_log, doc) VALUES (7, TIMESTAMP '2026-11-19 10:00:00', 'old.7', '100700', 5, 'old line', '{"timestamp":"2026-11-19T10:00:00.000Z","id":"old.7","rule":{"id":"100700","level":5}}')`)
+  conn.closeSync()
+  old.closeSync()
+
+  const s = await DuckAlertStore.open(path)
+  await s.insertAlerts([alert(1, { id: undefined })])
+  assert.deepEqual((await s.query('| stats count by rule.id | sort rule.id')).rows, [{ 'rule.id': '100700', count: 1 }, { 'rule.id': '100701', count: 1 }])
+  assert.equal((await s.getAlert('old.7'))?.full_log, 'old line')
+  assert.match(String((await s.query('full_log: "line 1"')).rows[0]?.id), /\.8$/, 'seqs continue after the stored ones')
+  await s.close()
 })
