@@ -52,6 +52,11 @@ function readWord(text: string, start: number): number {
   return i
 }
 
+/** `text.startsWith(prefix, i)`, with the first character compared before calling out. */
+function startsAt(text: string, i: number, prefix: string): boolean {
+  return text.charCodeAt(i) === prefix.charCodeAt(0) && text.startsWith(prefix, i)
+}
+
 function skipSpaces(text: string, i: number): number {
   while (i < text.length && (text.charCodeAt(i) === 0x20 || text.charCodeAt(i) === 0x09)) i++
   return i
@@ -82,12 +87,12 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
   let i = skipSpaces(text, start)
   let node: string | undefined
   let loggedType = defaultType
-  if (text.startsWith('node=', i)) {
+  if (startsAt(text, i, 'node=')) {
     const end = readWord(text, i)
     node = text.slice(i + 5, end)
     i = skipSpaces(text, end)
   }
-  if (text.startsWith('type=', i)) {
+  if (startsAt(text, i, 'type=')) {
     const end = readWord(text, i)
     loggedType = text.slice(i + 5, end)
     if (loggedType === '') return { ok: false, column: i + 1, message: 'empty record type' }
@@ -97,8 +102,8 @@ export function parseRecord(text: string, start = 0, defaultType = ''): RecordRe
   let timeMs = Number.NaN
   let serial = -1
   let interpreted = false
-  if (text.startsWith('msg=audit(', i)) i += 4
-  if (text.startsWith('audit(', i)) {
+  if (startsAt(text, i, 'msg=audit(')) i += 4
+  if (startsAt(text, i, 'audit(')) {
     const open = i + 6
     const close = text.indexOf(')', open)
     if (close < 0) return { ok: false, column: i + 1, message: 'audit id without closing parenthesis' }

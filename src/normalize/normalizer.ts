@@ -57,7 +57,7 @@ function leadingTypeWord(text: string, start: number): number {
 }
 
 function skipAuditPrefix(text: string, start: number): number {
-  if (!text.startsWith('audit:', start)) return start
+  if (text.charCodeAt(start) !== 0x61 /* a */ || !text.startsWith('audit:', start)) return start
   let i = start + 6
   while (text.charCodeAt(i) === 0x20) i++
   return i
