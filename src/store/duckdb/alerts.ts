@@ -71,7 +71,9 @@ export class DuckAlertStore implements AlertStore {
 
   /** Opens (creating and migrating) the database file; `:memory:` for a throwaway store. */
   static async open(path: string): Promise<DuckAlertStore> {
-    const instance = await DuckDBInstance.create(':memory:')
+    // The instance's own database is an empty in-memory one; spills go next to the file, as they
+    // would if DuckDB had opened the file itself (not to `.tmp` in the working directory).
+    const instance = await DuckDBInstance.create(':memory:', path === ':memory:' ? {} : { temp_directory: `${path}.tmp` })
     const connect = async () => {
       const c = await instance.connect()
       await c.run(`USE ${DB}`)
