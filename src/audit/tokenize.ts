@@ -48,7 +48,7 @@ export function keyHash(key: string): number {
 }
 
 /** Characters per pack: 6 of 8 bits make 48, exact in a double. */
-export const PACK = 6
+const PACK = 6
 
 /**
  * A fixed set of keys, recognized without cutting the key out of the text: while reading a key,
@@ -87,6 +87,36 @@ export class KeyTable {
     }
     return -1
   }
+
+  /** Where the key last read by {@link read} ends: at '=', whitespace, GS or the end of the text. */
+  end = 0
+
+  /**
+   * Reads a key from `start` up to '=', whitespace or GS (setting {@link end}) and returns its index
+   * in `keys`, or -1. One pass: the hash and the packs are built while the end is looked for.
+   */
+  read(text: string, start: number): number {
+    const n = text.length
+    let hash = 0
+    let p0 = 0
+    let p1 = 0
+    let p2 = 0
+    let wide = 0
+    let i = start
+    while (i < n) {
+      const c = text.charCodeAt(i)
+      if (c === EQ || c === SPACE || c === TAB || c === GS) break
+      hash = (Math.imul(hash, 31) + c) | 0
+      const j = i - start
+      if (j < PACK) p0 = p0 * 256 + c
+      else if (j < 2 * PACK) p1 = p1 * 256 + c
+      else p2 = p2 * 256 + c
+      wide |= c
+      i++
+    }
+    this.end = i
+    return wide > 0xff ? -1 : this.find(hash, i - start, p0, p1, p2)
+  }
 }
 
 const common = new KeyTable(commonKeys)
@@ -113,22 +143,9 @@ export function tokenize(text: string, start = 0): Tokens {
     }
     // Key: up to '=', whitespace or GS.
     const keyStart = i
-    let hash = 0
-    let p0 = 0
-    let p1 = 0
-    let p2 = 0
-    let wide = 0
-    while (i < n) {
-      c = text.charCodeAt(i)
-      if (c === EQ || c === SPACE || c === TAB || c === GS) break
-      hash = (Math.imul(hash, 31) + c) | 0
-      const j = i - keyStart
-      if (j < PACK) p0 = p0 * 256 + c
-      else if (j < 2 * PACK) p1 = p1 * 256 + c
-      else p2 = p2 * 256 + c
-      wide |= c
-      i++
-    }
+    const k = common.read(text, i)
+    i = common.end
+    c = i < n ? text.charCodeAt(i) : -1
     if (i >= n || c !== EQ) {
       keys.push('')
       values.push(text.slice(keyStart, i))
@@ -137,7 +154,6 @@ export function tokenize(text: string, start = 0): Tokens {
     }
     // Keys seen in nearly every record come back as constant strings: no allocation, and later
     // lookups by key hit pre-hashed strings.
-    const k = wide > 0xff ? -1 : common.find(hash, i - keyStart, p0, p1, p2)
     const key = k >= 0 ? commonKeys[k] : text.slice(keyStart, i)
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1

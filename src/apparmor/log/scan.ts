@@ -11,7 +11,7 @@
  * everything this accepts.
  */
 import type { Fields } from '../../event/index.js'
-import { enrichedKeyStart, KeyTable, PACK, Quote, unescape, type QuoteKind } from '../../audit/tokenize.js'
+import { enrichedKeyStart, KeyTable, Quote, unescape, type QuoteKind } from '../../audit/tokenize.js'
 import { appArmorKeys, mapAppArmorValue } from './fields.js'
 
 const SPACE = 0x20
@@ -53,26 +53,12 @@ export function scanAppArmor(text: string, start: number, interpreted: boolean, 
     }
     if (c === GS) return false
     const keyStart = i
-    let hash = 0
-    let p0 = 0
-    let p1 = 0
-    let p2 = 0
-    let wide = 0
-    while (i < n) {
-      c = text.charCodeAt(i)
-      if (c === EQ || c === SPACE || c === TAB || c === GS) break
-      hash = (Math.imul(hash, 31) + c) | 0
-      const j = i - keyStart
-      if (j < PACK) p0 = p0 * 256 + c
-      else if (j < 2 * PACK) p1 = p1 * 256 + c
-      else p2 = p2 * 256 + c
-      wide |= c
-      i++
-    }
+    const k = known.read(text, i)
+    i = known.end
+    c = i < n ? text.charCodeAt(i) : -1
     // A word without '=' carries no field.
     if (i >= n || c !== EQ) continue
     const keyEnd = i
-    const k = wide <= 0xff ? known.find(hash, keyEnd - keyStart, p0, p1, p2) : -1
     if (k < 0 && ((keyEnd - keyStart === 3 && text.startsWith('msg', keyStart)) || (keyEnd - keyStart === 4 && text.startsWith('type', keyStart)))) return false
     i++ // '='
     c = i < n ? text.charCodeAt(i) : -1
