@@ -102,12 +102,5 @@ export interface Readiness {
   suggestion: { rules: string[]; diff: string }
 }
 
-/** An agent row: the fields of AgentInfo plus those newer managers add (all optional here). */
-export type Agent = AgentInfo & {
-  status?: 'connected' | 'disconnected' | 'never' | 'revoked'
-  version?: string | null
-  hostname?: string | null
-  os?: string | null
-  events_per_s?: number | null
-  spool_depth?: number | null
-}
+/** An agent row as `GET /api/agents` returns it. */
+export type Agent = AgentInfo

@@ -8,13 +8,6 @@ import { useExplore } from '../explore.js'
 import { term } from '../query.js'
 import { useRefreshOnLive } from '../useRefreshOnLive.js'
 
-/** Managers that do not report status: revoked, never seen, or seen (unknown connection). */
-function statusOf(a: Agent): string {
-  if (a.status) return a.status
-  if (a.revoked_at) return 'revoked'
-  return a.last_seen_at ? 'seen' : 'never'
-}
-
 export default function Agents() {
   const explore = useExplore()
   const agents = useApi<{ agents: Agent[] }>('/api/agents')
@@ -22,7 +15,7 @@ export default function Agents() {
   if (agents.error) return <Page><ErrorBox error={agents.error} what="Loading agents" /></Page>
   if (!agents.data) return <Page><Loading label="Loading agents" /></Page>
   const list = agents.data.agents
-  const count = (s: string) => list.filter((a) => statusOf(a) === s).length
+  const count = (s: string) => list.filter((a) => a.status === s).length
   return (
     <Page>
       <div className="stats">
@@ -40,12 +33,12 @@ export default function Agents() {
             columns={[
               { key: 'id', render: (r) => <span className="mono">{String(r.id)}</span> },
               { key: 'name' },
-              { key: 'status', render: (r) => <span className={`status status-${statusOf(r as unknown as Agent)}`}>{statusOf(r as unknown as Agent)}</span> },
+              { key: 'status', render: (r) => <span className={`status status-${String(r.status)}`}>{String(r.status)}</span> },
               { key: 'version', render: (r) => String(r.version ?? '–') },
               { key: 'hostname', render: (r) => String(r.hostname ?? '–') },
               { key: 'os', render: (r) => String(r.os ?? '–') },
               { key: 'last_seen_at', label: 'last seen' },
-              { key: 'events_per_s', label: 'events/s', numeric: true, render: (r) => (typeof r.events_per_s === 'number' ? r.events_per_s.toFixed(1) : '–') },
+              { key: 'events_per_s', label: 'events/s', numeric: true, render: (r) => (r.events_per_s as number).toFixed(1) },
               { key: 'spool_depth', label: 'spool', numeric: true, render: (r) => (typeof r.spool_depth === 'number' ? r.spool_depth.toLocaleString() : '–') },
               { key: 'enrolled_at', label: 'enrolled' },
             ]}
