@@ -3,6 +3,12 @@
  * drops events whose (agent, seq) is already stored, runs the injected analyzer (the rules engine)
  * on the rest, and stores alerts, archived events and alerts.json lines before the batches are
  * acknowledged. The bus is bounded, so a slow store slows publishers down; nothing is dropped.
+ *
+ * Exactly once: the new dedup marks (highest seq per agent) are committed in the same store
+ * transaction as the alerts and events they account for, even when a batch makes no alert. After a
+ * crash at any point, the store holds a batch's alerts together with its mark or neither, so a
+ * redelivered batch is either dropped whole or stored whole. alerts.json is written after that
+ * commit: a crash right after it loses those alerts.json lines (never the stored alerts).
  */
 import type { Bus, EventBatch } from '../bus/index.js'
 import type { Event } from '../event/event.js'
@@ -36,11 +42,7 @@ export interface AnalysisOptions {
 }
 
 export class AnalysisLoop {
-  private readonly stored = new Map<string, number>()
-
-  constructor(private readonly o: AnalysisOptions) {
-    for (const p of o.state.agentProgress()) this.stored.set(p.agent_id, p.stored_seq)
-  }
+  constructor(private readonly o: AnalysisOptions) {}
 
   start(): void {
     this.o.bus.consume((batches) => this.handle(batches))
@@ -48,7 +50,7 @@ export class AnalysisLoop {
 
   /** The highest seq of `agent` already stored (the agent channel's dedup mark after a restart). */
   highestSeq(agent: string): number {
-    return this.stored.get(agent) ?? 0
+    return this.o.alerts.storedSeqs().get(agent) ?? 0
   }
 
   private named(alert: AlertDoc): AlertDoc {
@@ -85,12 +87,11 @@ export class AnalysisLoop {
       marks.set(b.agent, mark)
     }
     const end = metrics?.storeWrite.startTimer()
-    await this.o.alerts.insertAlerts(alerts)
-    if (events.length) await this.o.alerts.insertEvents(events)
-    await this.o.alertsJson?.write(alerts)
+    await this.o.alerts.insertAlerts(alerts, { events, marks })
+    // The API's copy of the marks (with the time each agent was last seen).
     this.o.state.setStoredSeqs(marks)
+    await this.o.alertsJson?.write(alerts)
     end?.()
-    for (const [agent, mark] of marks) this.stored.set(agent, mark)
     for (const a of alerts) metrics?.alerts.inc({ level: String(a.rule.level) })
     if (alerts.length) this.o.onStored?.(alerts)
   }

@@ -1,6 +1,6 @@
 /**
- * The embedded default store: `alerts.duckdb` (alerts, archived events) and `state.sqlite`
- * (users, tokens, sessions, agents) in one data directory.
+ * The embedded default store: `alerts.duckdb` (alerts, archived events, dedup marks) and
+ * `state.sqlite` (users, tokens, sessions, agents' progress as the API shows it) in one data directory.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,12 +21,16 @@ export interface EmbeddedStore extends Store {
  */
 export async function openEmbeddedStore(dir: string): Promise<EmbeddedStore> {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const alerts = await DuckAlertStore.open(join(dir, ALERTS_DB))
-  let state: StateStore
+  const state = new StateStore(join(dir, STATE_DB))
+  let alerts: DuckAlertStore
   try {
-    state = new StateStore(join(dir, STATE_DB))
+    // The dedup marks live in the DuckDB file, committed with the alerts; data directories from
+    // before kept them in state.sqlite, which seeds them once.
+    alerts = await DuckAlertStore.open(join(dir, ALERTS_DB), {
+      legacyMarks: () => state.agentProgress().map((p) => [p.agent_id, p.stored_seq] as const),
+    })
   } catch (err) {
-    await alerts.close()
+    state.close()
     throw err
   }
   return {

@@ -40,11 +40,29 @@ export interface StoreStats {
   readonly bytes: number
 }
 
+/** What is committed in the same transaction as a batch of alerts. */
+export interface CommitExtras {
+  /** Events to archive (Wazuh's `logall`). */
+  readonly events?: readonly Event[]
+  /**
+   * The highest event seq now handled per agent (the dedup marks): committed atomically with the
+   * alerts and events they account for, so a crash can neither store a batch without its mark
+   * (stored twice on redelivery) nor move a mark past alerts that were not stored. A mark never
+   * goes down.
+   */
+  readonly marks?: ReadonlyMap<string, number>
+}
+
 export interface AlertStore {
-  /** Stores a batch of alerts (one transaction); resolves once they are durable. */
-  insertAlerts(alerts: readonly AlertDoc[]): Promise<void>
-  /** Archives a batch of events (Wazuh's `logall`). */
+  /**
+   * Stores a batch of alerts, with the events and marks of `extras`, in one transaction; resolves
+   * once all of it is durable. A batch with no alerts still commits its events and marks.
+   */
+  insertAlerts(alerts: readonly AlertDoc[], extras?: CommitExtras): Promise<void>
+  /** Archives a batch of events (Wazuh's `logall`) in a transaction of its own. */
   insertEvents(events: readonly Event[]): Promise<void>
+  /** The dedup marks as of the last commit: the highest stored event seq per agent. */
+  storedSeqs(): ReadonlyMap<string, number>
   /** Runs a query-language query; throws QueryError with the position for bad input. */
   query(text: string, opts?: QueryOptions): Promise<QueryResult>
   getAlert(id: string): Promise<AlertDoc | undefined>

@@ -1,7 +1,8 @@
 /**
- * The embedded analytical store: alerts and archived events in one DuckDB file. Writes run one at
- * a time on a dedicated connection, serialized with retention steps; alert batches submitted while
- * a commit runs are committed together by the next one. Reads use their own connection, so
+ * The embedded analytical store: alerts, archived events and the per-agent dedup marks in one
+ * DuckDB file. Writes run one at a time on a dedicated connection, serialized with retention
+ * steps; alert batches submitted while a commit runs are committed together by the next one, each
+ * batch's alerts, events and marks in that one transaction. Reads use their own connection, so
  * dashboards query while ingestion appends (DuckDB is MVCC).
  */
 import { statSync } from 'node:fs'
@@ -17,8 +18,9 @@ import type { AlertDoc } from '../alert.js'
 import { compileQuery, duckdb, parseQuery } from '../query/index.js'
 import { plain, projectDoc, projectRow } from '../rows.js'
 import { SerialQueue } from '../serial.js'
-import type { AlertStore, QueryOptions, QueryResult, RetentionPolicy, RetentionResult, StoreStats } from '../store.js'
-import { MIGRATIONS } from './migrations.js'
+import type { AlertStore, CommitExtras, QueryOptions, QueryResult, RetentionPolicy, RetentionResult, StoreStats } from '../store.js'
+import { crashPointAfterCommit } from './crash-point.js'
+import { MARKS_VERSION, MIGRATIONS } from './migrations.js'
 import { encodeAlerts, STAGED_INSERT, STAGING, STAGING_DDL, type StagedChunk } from './staging.js'
 
 const DAY_MS = 86_400_000
@@ -47,8 +49,21 @@ const STORAGE_VERSION = 'v1.5.0'
 /** Alerts in one transaction at most: bounds the staged text held in memory. */
 const MAX_COMMIT_ROWS = 131_072
 
+/** Raises an agent's mark; a mark never goes down (greatest), whatever order commits come in. */
+const UPSERT_MARK = 'INSERT INTO agent_marks VALUES ($1, $2) ON CONFLICT (agent) DO UPDATE SET seq = greatest(seq, excluded.seq)'
+
+export interface OpenOptions {
+  /**
+   * Marks kept before they moved into this file (state.sqlite's agent_progress): read once, by the
+   * migration that creates the marks table, in its transaction.
+   */
+  legacyMarks?: () => Iterable<readonly [agent: string, seq: number]>
+}
+
 interface PendingBatch {
   readonly chunks: readonly StagedChunk[]
+  readonly events: readonly Event[]
+  readonly marks: ReadonlyMap<string, number> | undefined
   readonly rows: number
   readonly resolve: () => void
   readonly reject: (err: unknown) => void
@@ -67,10 +82,11 @@ export class DuckAlertStore implements AlertStore {
     private readonly reader: DuckDBConnection,
     private seq: bigint,
     private eventSeq: bigint,
+    private readonly marks: Map<string, number>,
   ) {}
 
   /** Opens (creating and migrating) the database file; `:memory:` for a throwaway store. */
-  static async open(path: string): Promise<DuckAlertStore> {
+  static async open(path: string, o: OpenOptions = {}): Promise<DuckAlertStore> {
     // The instance's own database is an empty in-memory one; spills go next to the file, as they
     // would if DuckDB had opened the file itself (not to `.tmp` in the working directory).
     const instance = await DuckDBInstance.create(':memory:', path === ':memory:' ? {} : { temp_directory: `${path}.tmp` })
@@ -91,11 +107,16 @@ export class DuckAlertStore implements AlertStore {
     const writer = await connect()
     // Fewer, larger checkpoints for what still goes through the WAL (small batches, events).
     await writer.run("SET wal_autocheckpoint = '256MB'")
-    await migrate(writer)
+    await migrate(writer, {
+      [MARKS_VERSION]: async (c) => {
+        for (const [agent, seq] of o.legacyMarks?.() ?? []) await c.run(UPSERT_MARK, [agent, seq])
+      },
+    })
     const reader = await connect()
     const max = async (table: string) =>
       BigInt(String((await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM ${table}`)).getRows()[0]?.[0] ?? 0))
-    return new DuckAlertStore(path, instance, writer, reader, await max('alerts'), await max('events'))
+    const marks = new Map((await writer.runAndReadAll('SELECT agent, seq FROM agent_marks')).getRows().map((r) => [String(r[0]), Number(r[1])]))
+    return new DuckAlertStore(path, instance, writer, reader, await max('alerts'), await max('events'), marks)
   }
 
   /** Write jobs queued or running, and alert batches waiting for a commit: the analysis loop's view of store backpressure. */
@@ -103,24 +124,37 @@ export class DuckAlertStore implements AlertStore {
     return this.writes.depth + this.pending.length
   }
 
+  storedSeqs(): ReadonlyMap<string, number> {
+    return this.marks
+  }
+
   /**
    * The batch is encoded now, on the caller's turn, so that JavaScript prepares the next batch
    * while DuckDB inserts the previous one. Batches that arrive while a commit runs are committed
-   * together by the next one (group commit); each batch is all in one transaction.
+   * together by the next one (group commit); each batch is all in one transaction, with its
+   * events and marks.
    */
-  insertAlerts(alerts: readonly AlertDoc[]): Promise<void> {
-    if (alerts.length === 0) return Promise.resolve()
-    let chunks: StagedChunk[]
-    try {
-      chunks = encodeAlerts(alerts, this.seq + 1n, Date.now())
-    } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+  insertAlerts(alerts: readonly AlertDoc[], extras: CommitExtras = {}): Promise<void> {
+    const events = extras.events ?? []
+    const marks = extras.marks && [...extras.marks].some(([agent, seq]) => seq > (this.marks.get(agent) ?? 0)) ? extras.marks : undefined
+    if (alerts.length === 0 && events.length === 0 && !marks) return Promise.resolve()
+    let chunks: StagedChunk[] = []
+    if (alerts.length > 0) {
+      try {
+        chunks = encodeAlerts(alerts, this.seq + 1n, Date.now())
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)))
+      }
+      this.seq += BigInt(alerts.length)
     }
-    this.seq += BigInt(alerts.length)
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ chunks, rows: alerts.length, resolve, reject })
+      this.pending.push({ chunks, events, marks, rows: alerts.length + events.length, resolve, reject })
       if (this.pending.length === 1) void this.writes.run(() => this.commitPending())
     })
+  }
+
+  insertEvents(events: readonly Event[]): Promise<void> {
+    return this.insertAlerts([], { events })
   }
 
   /** Commits the batches pending now (up to MAX_COMMIT_ROWS) in one transaction. */
@@ -136,15 +170,45 @@ export class DuckAlertStore implements AlertStore {
     // Input cannot fail a commit (times are parsed in JavaScript, text is made well-formed, and
     // the columns use TRY_CAST): a failure is the database's (disk full, I/O), and no batch of
     // the transaction is stored, so each caller may retry its own.
-    await this.commitChunks(take.flatMap((p) => p.chunks)).then(
+    await this.commit(take).then(
       () => take.forEach((p) => p.resolve()),
       (err: unknown) => take.forEach((p) => p.reject(err)),
     )
   }
 
-  private async commitChunks(chunks: readonly StagedChunk[]): Promise<void> {
+  /**
+   * One transaction: the batches' alerts, then their events, then their marks. The alerts are
+   * staged before it starts (the staging table is temporary: nothing of it reaches the file).
+   */
+  private async commit(take: readonly PendingBatch[]): Promise<void> {
+    const marks = new Map<string, number>()
+    for (const p of take) for (const [agent, seq] of p.marks ?? []) if (seq > (marks.get(agent) ?? this.marks.get(agent) ?? 0)) marks.set(agent, seq)
+    const chunks = take.flatMap((p) => p.chunks)
     // The staging table lives for one commit: DuckDB keeps the memory of deleted rows of a
     // temporary table (measured: +50 MB per 50 MB batch with DELETE or TRUNCATE), not of a dropped one.
+    if (chunks.length > 0) await this.stage(chunks)
+    try {
+      await this.writer.run('BEGIN TRANSACTION')
+      try {
+        if (chunks.length > 0) await this.writer.run(STAGED_INSERT)
+        const events = take.flatMap((p) => p.events)
+        if (events.length > 0) await this.appendEvents(events)
+        for (const [agent, seq] of marks) await this.writer.run(UPSERT_MARK, [agent, seq])
+        await this.writer.run('COMMIT')
+      } catch (err) {
+        // A failed COMMIT has already rolled back; ROLLBACK then only says there is no transaction.
+        await this.writer.run('ROLLBACK').catch(() => {})
+        throw err
+      }
+    } finally {
+      if (chunks.length > 0) await this.writer.run(`DROP TABLE temp.main.${STAGING}`)
+    }
+    for (const [agent, seq] of marks) this.marks.set(agent, seq)
+    if (marks.size > 0) crashPointAfterCommit()
+  }
+
+  /** Creates the staging table and appends the chunks to it. */
+  private async stage(chunks: readonly StagedChunk[]): Promise<void> {
     await this.writer.run(STAGING_DDL)
     try {
       const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
@@ -161,35 +225,32 @@ export class DuckAlertStore implements AlertStore {
       } finally {
         ap.closeSync()
       }
-      await this.writer.run(STAGED_INSERT)
-    } finally {
+    } catch (err) {
       await this.writer.run(`DROP TABLE temp.main.${STAGING}`)
+      throw err
     }
   }
 
-  insertEvents(events: readonly Event[]): Promise<void> {
-    if (events.length === 0) return Promise.resolve()
-    return this.writes.run(async () => {
-      const ap: DuckDBAppender = await this.writer.createAppender('events', 'main', DB)
-      try {
-        const now = Date.now()
-        for (const e of events) {
-          ap.appendBigInt(++this.eventSeq)
-          ap.appendTimestamp(timestampValue(toMicros(e.time, now)))
-          ap.appendVarchar(e.agent)
-          ap.appendBigInt(BigInt(e.seq))
-          ap.appendVarchar(e.source)
-          ap.appendVarchar(e.location)
-          ap.appendVarchar(e.kind)
-          ap.appendVarchar(e.raw)
-          ap.appendVarchar(JSON.stringify(e.fields))
-          ap.endRow()
-        }
-        ap.flushSync()
-      } finally {
-        ap.closeSync()
+  private async appendEvents(events: readonly Event[]): Promise<void> {
+    const ap: DuckDBAppender = await this.writer.createAppender('events', 'main', DB)
+    try {
+      const now = Date.now()
+      for (const e of events) {
+        ap.appendBigInt(++this.eventSeq)
+        ap.appendTimestamp(timestampValue(toMicros(e.time, now)))
+        ap.appendVarchar(e.agent)
+        ap.appendBigInt(BigInt(e.seq))
+        ap.appendVarchar(e.source)
+        ap.appendVarchar(e.location)
+        ap.appendVarchar(e.kind)
+        ap.appendVarchar(e.raw)
+        ap.appendVarchar(JSON.stringify(e.fields))
+        ap.endRow()
       }
-    })
+      ap.flushSync()
+    } finally {
+      ap.closeSync()
+    }
   }
 
   async query(text: string, opts: QueryOptions = {}): Promise<QueryResult> {
@@ -332,7 +393,11 @@ function fromRow(doc: unknown, fullLog: unknown): AlertDoc {
   return d
 }
 
-async function migrate(conn: DuckDBConnection): Promise<void> {
+/**
+ * Applies the migrations not yet recorded, each in its own transaction with its `seeds` step
+ * (data a migration carries over from elsewhere, so that a crash cannot leave the schema without it).
+ */
+async function migrate(conn: DuckDBConnection, seeds: Readonly<Record<number, (c: DuckDBConnection) => Promise<void>>>): Promise<void> {
   await conn.run('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)')
   const done = new Set(
     (await conn.runAndReadAll('SELECT version FROM schema_migrations')).getRows().map((r) => Number(r[0])),
@@ -342,6 +407,7 @@ async function migrate(conn: DuckDBConnection): Promise<void> {
     await conn.run('BEGIN TRANSACTION')
     try {
       for (const s of m.sql) await conn.run(s)
+      await seeds[m.version]?.(conn)
       await conn.run('INSERT INTO schema_migrations VALUES ($1, $2, current_timestamp)', [m.version, m.description])
       await conn.run('COMMIT')
     } catch (err) {

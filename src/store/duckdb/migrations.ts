@@ -6,6 +6,9 @@ import { ALERT_COLUMNS, type ColumnType } from '../schema.js'
 
 const SQL_TYPE: Record<ColumnType, string> = { text: 'VARCHAR', int: 'INTEGER', list: 'VARCHAR[]', time: 'TIMESTAMP' }
 
+/** The migration that creates agent_marks; the store seeds it from the marks kept before (state.sqlite). */
+export const MARKS_VERSION = 2
+
 export const MIGRATIONS: readonly { version: number; description: string; sql: readonly string[] }[] = [
   {
     version: 1,
@@ -15,5 +18,10 @@ export const MIGRATIONS: readonly { version: number; description: string; sql: r
       `CREATE TABLE events (seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL, agent VARCHAR, agent_seq BIGINT, source VARCHAR,
         location VARCHAR, kind VARCHAR, raw VARCHAR, fields VARCHAR)`,
     ],
+  },
+  {
+    version: MARKS_VERSION,
+    description: 'agent_marks: the highest stored event seq per agent, committed with the alerts (dedup by (agent, seq))',
+    sql: ['CREATE TABLE agent_marks (agent VARCHAR PRIMARY KEY, seq BIGINT NOT NULL)'],
   },
 ]

@@ -38,7 +38,7 @@ export interface SessionRow {
 
 export interface AgentProgress {
   readonly agent_id: string
-  /** Highest event seq of this agent durably handled by the analysis loop. */
+  /** Highest event seq of this agent durably handled by the analysis loop (as of the last copy). */
   readonly stored_seq: number
   readonly last_seen_at: string
 }
@@ -157,7 +157,9 @@ export class StateStore {
     return this.stmts.expireSessions!.run(now.toISOString()).changes
   }
 
-  // ---- per-agent progress (dedup by (agent, seq) survives restarts)
+  // ---- per-agent progress as the API shows it (stored seq, last event time). A copy written
+  // after each store commit: the dedup marks themselves are committed with the alerts (agent_marks
+  // in the DuckDB file), so this copy may lag them after a crash, never lead them.
 
   agentProgress(): AgentProgress[] {
     return this.stmts.progress!.all() as AgentProgress[]

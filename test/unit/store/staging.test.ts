@@ -91,7 +91,7 @@ test('a file written by DuckDB defaults (earlier armorwatch) opens, keeps its al
   const path = tmpStore(t)
   const old = await DuckDBInstance.create(path)
   const conn = await old.connect()
-  for (const m of MIGRATIONS) for (const sql of m.sql) await conn.run(sql)
+  for (const m of MIGRATIONS.slice(0, 1)) for (const sql of m.sql) await conn.run(sql)
   await conn.run(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)`)
   await conn.run(`INSERT INTO schema_migrations VALUES (1, 'alerts', current_timestamp)`)
   await conn.run(`INSERT INTO alerts (seq, ts, alert_id, rule_id, rule_level, full_log, doc) VALUES (7, TIMESTAMP '2026-11-19 10:00:00', 'old.7', '100700', 5, 'old line', '{"timestamp":"2026-11-19T10:00:00.000Z","id":"old.7","rule":{"id":"100700","level":5}}')`)

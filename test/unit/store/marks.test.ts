@@ -1,0 +1,74 @@
+// The dedup marks (highest stored seq per agent) live in the DuckDB file and are committed with
+// the alerts and events they account for.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import type { Event } from '../../../src/event/event.js'
+import type { AlertDoc } from '../../../src/store/alert.js'
+import { MIGRATIONS } from '../../../src/store/duckdb/migrations.js'
+import { ALERTS_DB, openEmbeddedStore, StateStore, STATE_DB } from '../../../src/store/index.js'
+
+const alert = (i: number): AlertDoc => ({
+  timestamp: new Date(Date.parse('2026-11-20T00:00:00Z') + i * 1000).toISOString(),
+  rule: { id: '100700', level: 5, groups: ['apparmor'] },
+  agent: { id: '001', name: 'a' },
+  full_log: `line ${i}`,
+})
+
+const ev = (seq: number): Event => ({
+  seq, time: '2026-11-20T10:00:00.000Z', agent: '001', source: 'file', location: '/var/log/syslog', kind: 'syslog', raw: `event ${seq}`, fields: {},
+})
+
+function tmpDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'aw-marks-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+test('marks commit with alerts and events, batches without alerts still move them, and they never go down', async (t) => {
+  const dir = tmpDir(t)
+  let s = await openEmbeddedStore(dir)
+  await s.alerts.insertAlerts([alert(1)], { events: [ev(1), ev(2)], marks: new Map([['001', 2]]) })
+  // A batch that made no alert and archived nothing: its mark alone must be durable.
+  await s.alerts.insertAlerts([], { marks: new Map([['001', 5], ['002', 3]]) })
+  // Issued together (one group commit): the highest of each agent wins, a lower one is ignored.
+  await Promise.all([
+    s.alerts.insertAlerts([alert(2)], { marks: new Map([['001', 9]]) }),
+    s.alerts.insertAlerts([alert(3)], { marks: new Map([['001', 7]]) }),
+    s.alerts.insertAlerts([], { marks: new Map([['002', 1]]) }),
+  ])
+  assert.deepEqual([...s.alerts.storedSeqs()].sort(), [['001', 9], ['002', 3]])
+  await s.close()
+
+  s = await openEmbeddedStore(dir)
+  t.after(() => s.close())
+  assert.deepEqual([...s.alerts.storedSeqs()].sort(), [['001', 9], ['002', 3]])
+  assert.deepEqual(await s.alerts.stats().then((x) => [x.alerts, x.events]), [3, 2])
+})
+
+test('a data directory from before: the marks kept in state.sqlite seed the table once, at the migration', async (t) => {
+  const dir = tmpDir(t)
+  // The old layout: state.sqlite with agent_progress, alerts.duckdb at schema version 1.
+  const state = new StateStore(join(dir, STATE_DB))
+  state.setStoredSeqs(new Map([['001', 40], ['000', 7]]))
+  const old = await DuckDBInstance.create(join(dir, ALERTS_DB))
+  const conn = await old.connect()
+  await conn.run('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)')
+  for (const m of MIGRATIONS.slice(0, 1)) for (const sql of m.sql) await conn.run(sql)
+  await conn.run(`INSERT INTO schema_migrations VALUES (1, 'alerts', current_timestamp)`)
+  conn.closeSync()
+  old.closeSync()
+
+  let s = await openEmbeddedStore(dir)
+  assert.deepEqual([...s.alerts.storedSeqs()].sort(), [['000', 7], ['001', 40]])
+  await s.close()
+  // From now on state.sqlite is only a copy: what it says later does not move the marks.
+  state.setStoredSeqs(new Map([['001', 99], ['003', 5]]))
+  state.close()
+  s = await openEmbeddedStore(dir)
+  t.after(() => s.close())
+  assert.deepEqual([...s.alerts.storedSeqs()].sort(), [['000', 7], ['001', 40]])
+})
