@@ -28,6 +28,7 @@ import {
   type Decision,
   type PolicyOptions,
   type Query,
+  describeQuery,
 } from '../apparmor/profile/index.js'
 import { parseLines } from '../normalize/index.js'
 import type { Event } from '../event/event.js'
@@ -385,21 +386,6 @@ export function readLogs(paths: readonly string[]): Event[] {
     }
     return parseLines(text, { location: path }).events
   })
-}
-
-function describeQuery(q: Query): string {
-  switch (q.kind) {
-    case 'file':
-      return `${q.mode} ${q.path}`
-    case 'capability':
-      return `capability ${q.name}`
-    case 'network':
-      return `network ${q.domain}${q.type ? ` ${q.type}` : ''}`
-    case 'signal':
-      return `signal ${q.access} ${q.signal} peer=${q.peer}`
-    case 'ptrace':
-      return `ptrace ${q.access} peer=${q.peer}`
-  }
 }
 
 /** Whether the running kernel has AppArmor enabled (so that profiles can be loaded). */

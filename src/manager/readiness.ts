@@ -6,7 +6,7 @@
  */
 import { createTwoFilesPatch } from 'diff'
 import type { Event, FieldValue, Fields } from '../event/event.js'
-import { findProfile, loadPolicy, profileIndex, replay, suggest } from '../apparmor/profile/index.js'
+import { describeQuery, findProfile, loadPolicy, profileIndex, replay, suggest } from '../apparmor/profile/index.js'
 import type { AlertDoc } from '../store/alert.js'
 import { MAX_ROWS, type TimeRange } from '../store/query/index.js'
 import { phrase, searchAlerts, type RunQuery } from './alert-query.js'
@@ -16,9 +16,11 @@ export interface Readiness {
   profile: string
   mode: Mode | null
   source: string | null
-  readiness: { accesses: number; would_deny: number; ready: boolean } | null
+  /** `denied`: what enforce mode would deny, each as a rule would say it, with how often it was logged. */
+  readiness: { accesses: number; would_deny: number; ready: boolean; denied: { access: string; count: number; statuses: string[] }[] } | null
   reason?: string
-  suggestion: { rules: string[]; diff: string }
+  /** `withheld`: logged accesses to credential files, never proposed as rules (aa-logprof would ask). */
+  suggestion: { rules: string[]; diff: string; withheld: string[] }
 }
 
 /** Nested alert data back to the flat dotted fields the toolkit reads (`data.apparmor.name` → `apparmor.name`). */
@@ -83,12 +85,17 @@ export async function profileReadiness(run: RunQuery, o: ReadinessOptions): Prom
   } else if (!compiled || !policy) reason = `${source} has no profile '${o.profile}'`
   else {
     const r = replay(policy, compiled, events)
-    readiness = { accesses: r.accesses, would_deny: r.wouldDeny.length, ready: r.accesses > 0 && r.wouldDeny.length === 0 }
+    readiness = {
+      accesses: r.accesses,
+      would_deny: r.wouldDeny.length,
+      ready: r.accesses > 0 && r.wouldDeny.length === 0,
+      denied: r.wouldDeny.map((x) => ({ access: describeQuery(x.query), count: x.count, statuses: [...x.statuses] })),
+    }
     if (r.accesses === 0) reason = 'no logged accesses of this profile in the range'
   }
 
   const proposal = suggest(events, { profileDir: o.profileDir }).find((p) => p.name === top)
   const rules = proposal ? [...proposal.added] : []
   const diff = proposal && rules.length ? createTwoFilesPatch(proposal.file, proposal.file, proposal.original, proposal.content, '', '', { context: 3 }) : ''
-  return { profile: o.profile, mode, source, readiness, ...(reason !== undefined ? { reason } : {}), suggestion: { rules, diff } }
+  return { profile: o.profile, mode, source, readiness, ...(reason !== undefined ? { reason } : {}), suggestion: { rules, diff, withheld: proposal ? [...proposal.withheld] : [] } }
 }

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -54,14 +54,28 @@ test('dashboard in headless chromium', { timeout: 120_000, skip: browserUnavaila
   writeFileSync(log, recentScenario())
   const profiles = join(dir, 'etc', 'apparmor.d')
   mkdirSync(profiles, { recursive: true })
+  // This host's AppArmor state: test-app in complain mode (a securityfs tree like the kernel's).
+  const root = join(dir, 'root')
+  const securityfs = join(root, 'sys', 'kernel', 'security', 'apparmor')
+  mkdirSync(securityfs, { recursive: true })
+  mkdirSync(join(root, 'sys', 'module', 'apparmor', 'parameters'), { recursive: true })
+  mkdirSync(join(root, 'proc'))
+  writeFileSync(join(root, 'sys', 'module', 'apparmor', 'parameters', 'enabled'), 'Y\n')
+  writeFileSync(join(securityfs, 'revision'), '1\n')
+  writeFileSync(join(securityfs, 'profiles'), '/usr/local/bin/test-app (complain)\n/usr/sbin/cupsd (enforce)\n')
+  // The manager's policy directory, where the readiness check reads test-app's profile text.
+  const policy = join(dir, 'policy')
+  for (const sub of ['abstractions', 'tunables', 'abi']) cpSync(join('/etc/apparmor.d', sub), join(policy, sub), { recursive: true })
+  cpSync(join(FIXTURES, 'profiles', 'usr.local.bin.test-app'), join(policy, 'usr.local.bin.test-app'))
   const cfg = applyOverrides(
     parseConfig(`
 listen: { host: 127.0.0.1, port: 0 }
 rules: { files: [${join(FIXTURES, 'store', 'local_rules.xml')}, ${join(FIXTURES, 'fim', 'apparmor_fim_rules.xml')}] }
+profiles: { dir: ${policy} }
 local_agent:
   files: [${log}]
   from_beginning: true
-  apparmor_state: null
+  apparmor_state: { root: ${root}, interval_ms: 500 }
   fim: { directories: [{ path: ${profiles}, realtime: true, report_changes: true }] }
 `),
     { dataDir: join(dir, 'data') },
@@ -209,6 +223,13 @@ local_agent:
     await page.goto('/profiles')
     await page.getByRole('heading', { name: 'Profiles', exact: true }).waitFor()
     await page.getByText('/usr/local/bin/test-app', { exact: true }).first().waitFor()
+    // test-app is in complain mode on this host: its readiness for enforce, replayed from its
+    // logged accesses against the profile text (the seed's /etc/shadow read would be denied).
+    await page.locator('ul.complain').getByRole('button', { name: /\/usr\/local\/bin\/test-app/ }).click()
+    const readiness = page.locator('aside.detail')
+    await readiness.getByText(/^Not ready: 1 of \d+ logged accesses would be denied in enforce mode\.$/).waitFor()
+    await readiness.getByRole('list', { name: 'Accesses enforce mode would deny' }).getByText('r /etc/shadow', { exact: true }).waitFor()
+    await readiness.getByRole('heading', { name: 'Withheld (1)' }).waitFor()
     await shot('profiles')
   })
 

@@ -93,14 +93,8 @@ export interface FleetProfile {
   last_seen: string | null
 }
 
-export interface Readiness {
-  profile: string
-  mode: ProfileMode
-  source: string | null
-  readiness: { accesses: number; would_deny: number; ready: boolean } | null
-  reason?: string
-  suggestion: { rules: string[]; diff: string }
-}
+/** `GET /api/profiles/{name}/readiness`. */
+export type { Readiness } from '../../../src/manager/readiness.js'
 
 /** An agent row as `GET /api/agents` returns it. */
 export type Agent = AgentInfo

@@ -147,12 +147,28 @@ function ReadinessPanel({ profile, agent, mode }: { profile: string; agent: stri
           ) : (
             <p className="muted">Readiness unknown{r.data.reason ? `: ${r.data.reason}` : ''}.</p>
           )}
+          {r.data.readiness && r.data.readiness.denied.length > 0 && (
+            <ul className="denied-accesses" aria-label="Accesses enforce mode would deny">
+              {r.data.readiness.denied.map((d) => (
+                <li key={d.access}>
+                  <span className="mono">{d.access}</span> <span className="muted">logged {d.count}× ({d.statuses.join(', ')})</span>
+                </li>
+              ))}
+            </ul>
+          )}
           {r.data.source && <p className="muted mono small">Profile source: {r.data.source}</p>}
           <h3>Suggested rules ({r.data.suggestion.rules.length})</h3>
           {r.data.suggestion.rules.length === 0 ? (
-            <Empty>Nothing to add: the profile covers every logged access.</Empty>
+            <Empty>{r.data.suggestion.withheld.length > 0 ? 'No rule to add except for credential files (below).' : 'Nothing to add: the profile covers every logged access.'}</Empty>
           ) : (
             <pre className="log">{r.data.suggestion.rules.join('\n')}</pre>
+          )}
+          {r.data.suggestion.withheld.length > 0 && (
+            <>
+              <h3>Withheld ({r.data.suggestion.withheld.length})</h3>
+              <p className="muted small">Credential files are never proposed: allow them by hand only if the program really needs them.</p>
+              <pre className="log">{r.data.suggestion.withheld.join('\n')}</pre>
+            </>
           )}
           {r.data.suggestion.diff && (
             <>

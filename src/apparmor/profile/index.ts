@@ -15,7 +15,7 @@ export { Evaluator, findProfile, type Query, type Decision, type DecidingRule } 
 export { lintPolicy, LINT_RULES, type Finding, type LintRule, type Severity } from './lint.js'
 export { toSarif, findingsToResults, type SarifResult } from './sarif.js'
 export { toAccess, accessKey, fileMode, type LoggedAccess, type Conversion } from './logaccess.js'
-export { replay, type ReplayEntry, type ReplayReport } from './replay.js'
+export { replay, describeQuery, type ReplayEntry, type ReplayReport } from './replay.js'
 export { suggest, profileIndex, globPath, logprofGlob, escapeAare, newProfileText, fileNameFor, type SuggestOptions, type ProposedProfile } from './suggest.js'
 export { readElf, isElf, type ElfInfo } from './elf.js'
 export { newProfile, resolveProgram, type NewProfile } from './autodep.js'

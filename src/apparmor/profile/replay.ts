@@ -58,3 +58,19 @@ export function replay(policy: Policy, profile: Profile, events: readonly Event[
   const entries = [...groups.values()].map((g) => ({ query: g.query, count: g.count, statuses: [...g.statuses], first: g.first, decision: ev.evaluate(g.query) }))
   return { profile: profile.name.value, accesses, wouldDeny: entries.filter((x) => x.decision.enforce === 'denied'), entries, skipped }
 }
+
+/** One access in the words of a profile rule: `r /etc/shadow`, `capability sys_admin`, `network inet stream`. */
+export function describeQuery(q: Query): string {
+  switch (q.kind) {
+    case 'file':
+      return `${q.mode} ${q.path}`
+    case 'capability':
+      return `capability ${q.name}`
+    case 'network':
+      return `network ${q.domain}${q.type ? ` ${q.type}` : ''}`
+    case 'signal':
+      return `signal ${q.access} ${q.signal} peer=${q.peer}`
+    case 'ptrace':
+      return `ptrace ${q.access} peer=${q.peer}`
+  }
+}

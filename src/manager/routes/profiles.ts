@@ -61,9 +61,22 @@ export async function profileRoutes(api: FastifyInstance, o: { alerts: AlertStor
               profile: { type: 'string' },
               mode: ModeSchema,
               source: { type: ['string', 'null'] },
-              readiness: { anyOf: [{ type: 'object', properties: { accesses: { type: 'integer' }, would_deny: { type: 'integer' }, ready: { type: 'boolean' } } }, { type: 'null' }] },
+              readiness: {
+                anyOf: [
+                  {
+                    type: 'object',
+                    properties: {
+                      accesses: { type: 'integer' },
+                      would_deny: { type: 'integer' },
+                      ready: { type: 'boolean' },
+                      denied: { type: 'array', items: { type: 'object', properties: { access: { type: 'string' }, count: { type: 'integer' }, statuses: { type: 'array', items: { type: 'string' } } } } },
+                    },
+                  },
+                  { type: 'null' },
+                ],
+              },
               reason: { type: 'string' },
-              suggestion: { type: 'object', properties: { rules: { type: 'array', items: { type: 'string' } }, diff: { type: 'string' } } },
+              suggestion: { type: 'object', properties: { rules: { type: 'array', items: { type: 'string' } }, diff: { type: 'string' }, withheld: { type: 'array', items: { type: 'string' } } } },
             },
           },
           ...errors(400, 401),

@@ -193,9 +193,10 @@ test("readiness: the toolkit's replay and suggestions over the stored alerts equ
     mode: 'complain',
     source: join(profileDir, 'usr.local.bin.test-app'),
     // Enforce mode would deny /etc/shadow (read), as the seed guide says.
-    readiness: { accesses: 7, would_deny: 1, ready: false },
+    // (the seed logs that read twice: DENIED under enforce, ALLOWED under complain)
+    readiness: { accesses: 7, would_deny: 1, ready: false, denied: [{ access: 'r /etc/shadow', count: 2, statuses: ['DENIED', 'ALLOWED'] }] },
     // /etc/shadow is a credential file: never proposed; everything else is allowed already.
-    suggestion: { rules: [], diff: '' },
+    suggestion: { rules: [], diff: '', withheld: ['r /etc/shadow'] },
   })
 
   // No profile in the manager's directory: no readiness, a suggestion from the logs alone.
