@@ -166,7 +166,9 @@ export class Normalizer {
   }
 
   #syslog(line: string, env: Envelope, start: number): void {
-    const fields: Fields = { ...env.fields, 'syslog.message': env.text.slice(start) }
+    // The envelope's fields object was made for this line alone: the event's fields grow from it, uncopied.
+    const fields: Fields = env.fields
+    fields['syslog.message'] = env.text.slice(start)
     const timeMs = Number.isFinite(env.timeMs) ? env.timeMs : this.#ctx.nowMs()
     this.#send({ seq: 0, time: isoTime(timeMs), agent: '', source: this.#ctx.source, location: this.#ctx.location, kind: 'syslog', raw: line, fields })
   }
