@@ -45,8 +45,18 @@ const labelText = (labels: Record<string, string>): string =>
     .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
     .join(',')
 
+interface Counter {
+  name: CounterName
+  labels: Record<string, string>
+  value: number
+}
+
+const NO_LABELS: Record<string, string> = Object.freeze({})
+
 export class Telemetry {
-  readonly #counters = new Map<string, { name: CounterName; labels: Record<string, string>; value: number }>()
+  readonly #counters = new Map<string, Counter>()
+  /** The counters without extra labels, per component: the per-batch counts find theirs without building a series key. */
+  readonly #plain = new WeakMap<Component, Map<CounterName, Counter>>()
   readonly #lastError = new Map<string, number>()
   constructor(readonly log: TelemetryLog = silent) {}
 
@@ -60,12 +70,22 @@ export class Telemetry {
     }
   }
 
-  add(c: Component, name: CounterName, n: number, extra: Record<string, string> = {}): void {
+  add(c: Component, name: CounterName, n: number, extra: Record<string, string> = NO_LABELS): void {
+    const plain = extra === NO_LABELS ? this.#plain.get(c)?.get(name) : undefined
+    if (plain) {
+      plain.value += n
+      return
+    }
     const labels = { component_id: c.id, component_kind: c.kind, component_type: c.type, ...extra }
     const key = `${name}{${labelText(labels)}}`
-    const ctr = this.#counters.get(key)
+    let ctr = this.#counters.get(key)
     if (ctr) ctr.value += n
-    else this.#counters.set(key, { name, labels, value: n })
+    else this.#counters.set(key, (ctr = { name, labels, value: n }))
+    if (extra === NO_LABELS) {
+      let m = this.#plain.get(c)
+      if (!m) this.#plain.set(c, (m = new Map()))
+      m.set(name, ctr)
+    }
   }
 
   /** Counts an error and logs it, at most once per 10 s per component and error type (P9). */

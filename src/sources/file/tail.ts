@@ -32,7 +32,7 @@ export interface TailOptions {
   fromBeginning?: boolean
   /** Longer lines are cut to this many bytes; the rest of the line is skipped and reported. */
   maxLineBytes?: number
-  /** At most this many bytes are read per file per poll, which bounds the memory of one poll. */
+  /** At most this many bytes are read per file per poll (default 64 KB), which bounds the memory of one poll. */
   maxReadBytes?: number
 }
 
@@ -43,6 +43,13 @@ export interface PollResult {
 
 const FINGERPRINT_BYTES = 256
 const CHUNK = 64 * 1024
+/**
+ * One chunk per poll by default: the source polls again at once when a poll found data, so a
+ * backlog is read in batches of about 500 lines, each spooled (one fsync) before the next. With 1 MB
+ * per poll, a batch's spool frame (~0.5 KB per event) was a string of megabytes in V8's old space,
+ * kept until a full collection: the agent's RSS grew with it, and its CPU with the collections.
+ */
+const READ_BYTES = CHUNK
 const EMPTY = Buffer.alloc(0)
 
 interface OpenFile {
@@ -83,6 +90,8 @@ export class FileTail {
   #restore: TailPosition | undefined
   #firstRun: boolean
   #current: OpenFile | undefined
+  /** The read buffer, reused by every poll (lines are decoded out of it; a partial line is copied). */
+  readonly #buf = Buffer.allocUnsafe(CHUNK)
   /** Older generations (rotated away or deleted) still being read to their end. */
   #draining: OpenFile[] = []
 
@@ -94,7 +103,7 @@ export class FileTail {
     this.#opts = {
       fromBeginning: opts.fromBeginning ?? false,
       maxLineBytes: opts.maxLineBytes ?? 102_400,
-      maxReadBytes: opts.maxReadBytes ?? 1024 * 1024,
+      maxReadBytes: opts.maxReadBytes ?? READ_BYTES,
     }
     this.#restore = position
     this.#firstRun = position === undefined
@@ -267,7 +276,7 @@ export class FileTail {
     }
     let pos = f.offset + f.pending.length
     let total = 0
-    const buf = Buffer.allocUnsafe(CHUNK)
+    const buf = this.#buf
     while (total < this.#opts.maxReadBytes) {
       const { bytesRead } = await f.fh.read(buf, 0, CHUNK, pos)
       if (bytesRead === 0) break
