@@ -7,18 +7,43 @@
  * the text (paths, command names) is attacker-influenced and some of these patterns would
  * backtrack badly on a backtracking engine.
  */
-import { RE2JS } from 're2js'
+import { createRequire } from 'node:module'
+import type * as Re2js from 're2js'
+import type { RE2JS } from 're2js'
 import type { Fields } from '../../event/index.js'
 
 const statusByVerb: Record<string, string> = { REJECTING: 'DENIED', PERMITTING: 'ALLOWED', AUDITING: 'AUDIT' }
 
 const task = String.raw`\((.*)\((\d+)\) profile (\S+) active (\S+)\)\s*$`
-const access = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-zA-Z:]+) access to (.+?) ` + task)
-const link = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) link access from (.+?) to (.+?) ` + task)
-const capability = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) capability '([a-z_]+)' ` + task)
-const attribute = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) attribute \((.*?)\) change to (.+?) ` + task)
-const generic = RE2JS.compile(String.raw`^(REJECTING|PERMITTING|AUDITING) (\S+) on (.+?) ` + task)
-const hint = RE2JS.compile(String.raw`^LOGPROF-HINT (\S+)((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$`)
+const sources = {
+  access: String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-zA-Z:]+) access to (.+?) ` + task,
+  link: String.raw`^(REJECTING|PERMITTING|AUDITING) link access from (.+?) to (.+?) ` + task,
+  capability: String.raw`^(REJECTING|PERMITTING|AUDITING) capability '([a-z_]+)' ` + task,
+  attribute: String.raw`^(REJECTING|PERMITTING|AUDITING) attribute \((.*?)\) change to (.+?) ` + task,
+  generic: String.raw`^(REJECTING|PERMITTING|AUDITING) (\S+) on (.+?) ` + task,
+  hint: String.raw`^LOGPROF-HINT (\S+)((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$`,
+}
+let compiled: Record<keyof typeof sources, RE2JS> | undefined
+
+/**
+ * The patterns, compiled on the first legacy record: re2js and its Unicode tables take ~1.7 MB of
+ * heap, which every agent paid at start although almost no host still logs these records. Loaded
+ * with require (its CommonJS build) because parsing is synchronous.
+ */
+function patterns(): Record<keyof typeof sources, RE2JS> {
+  if (!compiled) {
+    const { RE2JS: engine } = createRequire(import.meta.url)('re2js') as typeof Re2js
+    compiled = {
+      access: engine.compile(sources.access),
+      link: engine.compile(sources.link),
+      capability: engine.compile(sources.capability),
+      attribute: engine.compile(sources.attribute),
+      generic: engine.compile(sources.generic),
+      hint: engine.compile(sources.hint),
+    }
+  }
+  return compiled
+}
 
 /**
  * Runs a pattern; the groups as an array like RegExp.exec's (index 0 the whole match; a group that
@@ -50,6 +75,7 @@ function taskFields(out: Fields, comm: string, pid: string, profile: string, act
 /** Parses a legacy record into `apparmor.*` fields; undefined when it is none of the known shapes. */
 export function parseLegacyRecord(text: string): Fields | undefined {
   const out: Fields = {}
+  const { access, link, capability, attribute, generic, hint } = patterns()
   let m: string[] | null
   if ((m = exec(access, text))) {
     const [, verb, mask, name, comm, pid, profile, active] = m
