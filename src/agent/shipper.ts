@@ -1,6 +1,7 @@
 /**
- * Ships the spool to the manager: gzip NDJSON batches with a contiguous seq range, one batch in
- * flight, the spool acknowledged (and trimmed) only up to what the manager says it stored.
+ * Ships the spool to the manager: NDJSON batches with a contiguous seq range, one batch in
+ * flight, the spool acknowledged (and trimmed) only up to what the manager says it stored. Batches
+ * go over HTTPS (gzip), or in-process for the local agent of `armorwatch up` (a ShipTarget).
  * Failures are retried for ever with exponential backoff and full jitter; a rate-limited agent
  * waits as told (`retry-after`) and its events wait in the spool. A revoked agent stops shipping
  * but keeps spooling, so nothing is lost if it is enrolled again.
@@ -8,13 +9,56 @@
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import type { Spool } from './spool.js'
-import { HttpError, type ManagerClient } from './client.js'
+import { HttpError, ManagerClient } from './client.js'
 import { Headers, Routes, type AgentReport } from './protocol.js'
 import { Telemetry } from '../sources/telemetry.js'
 import { sleep } from '../sources/types.js'
 import { batchAcknowledged, batchRead, SHIPPER, shipFailed } from './events.js'
 
 const gzipAsync = promisify(gzip)
+
+/** A contiguous run of spooled events, as the spool's readBatch returns it. */
+export interface SpoolBatch {
+  readonly first: number
+  readonly last: number
+  readonly ndjson: Buffer
+}
+
+/** Where batches go. Both calls resolve with the highest seq of this agent the manager has stored. */
+export interface ShipTarget {
+  keepalive(report: AgentReport, signal: AbortSignal): Promise<number>
+  /** `bytes`: what went over the wire. */
+  send(batch: SpoolBatch, signal: AbortSignal): Promise<{ stored: number; bytes: number }>
+}
+
+/** The manager over HTTPS: signed requests, gzip bodies, the seq range in headers. */
+export function httpsTarget(client: ManagerClient): ShipTarget {
+  return {
+    async keepalive(report, signal) {
+      const r = await client.call('POST', Routes.keepalive, {
+        body: Buffer.from(JSON.stringify(report)),
+        headers: { 'content-type': 'application/json' },
+        signal,
+      })
+      return (JSON.parse(r.body) as { stored_seq: number }).stored_seq
+    },
+    async send({ first, last, ndjson }, signal) {
+      const body = await gzipAsync(ndjson, { level: 1 })
+      const r = await client.call('POST', Routes.events, {
+        body,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'content-encoding': 'gzip',
+          [Headers.firstSeq]: String(first),
+          [Headers.lastSeq]: String(last),
+        },
+        signal,
+        timeoutMs: 120_000,
+      })
+      return { stored: (JSON.parse(r.body) as { stored_seq: number }).stored_seq, bytes: body.length }
+    },
+  }
+}
 
 export interface ShipperOptions {
   batchEvents?: number
@@ -43,13 +87,16 @@ export class Shipper {
   readonly #o: Required<Omit<ShipperOptions, 'onAck' | 'telemetry'>> & Pick<ShipperOptions, 'onAck'>
   readonly #t: Telemetry
   readonly stats: ShipperStats = { batches: 0, events: 0, bytes: 0, retries: 0, lastError: undefined }
+  readonly #target: ShipTarget
   #lastKeepalive = 0
 
+  /** `to`: the manager's client (HTTPS), or another target. */
   constructor(
     private readonly spool: Spool,
-    private readonly client: ManagerClient,
+    to: ManagerClient | ShipTarget,
     opts: ShipperOptions = {},
   ) {
+    this.#target = to instanceof ManagerClient ? httpsTarget(to) : to
     this.#o = {
       batchEvents: 2000,
       minBackoffMs: 200,
@@ -125,12 +172,7 @@ export class Shipper {
 
   async #keepalive(signal: AbortSignal): Promise<number> {
     this.#lastKeepalive = Date.now()
-    const r = await this.client.call('POST', Routes.keepalive, {
-      body: Buffer.from(JSON.stringify(this.#o.report())),
-      headers: { 'content-type': 'application/json' },
-      signal,
-    })
-    return (JSON.parse(r.body) as { stored_seq: number }).stored_seq
+    return this.#target.keepalive(this.#o.report(), signal)
   }
 
   async #ship(from: number, signal: AbortSignal): Promise<void> {
@@ -138,24 +180,12 @@ export class Shipper {
     if (!batch) return
     const { first, last } = batch
     batchRead(this.#t, last - first + 1, batch.ndjson.length)
-    const body = await gzipAsync(batch.ndjson, { level: 1 })
-    const r = await this.client.call('POST', Routes.events, {
-      body,
-      headers: {
-        'content-type': 'application/x-ndjson',
-        'content-encoding': 'gzip',
-        [Headers.firstSeq]: String(first),
-        [Headers.lastSeq]: String(last),
-      },
-      signal,
-      timeoutMs: 120_000,
-    })
-    const stored = (JSON.parse(r.body) as { stored_seq: number }).stored_seq
+    const { stored, bytes } = await this.#target.send(batch, signal)
     this.stats.batches++
     this.stats.events += last - first + 1
-    this.stats.bytes += body.length
+    this.stats.bytes += bytes
     await this.spool.ack(Math.min(stored, this.spool.lastSeq))
-    batchAcknowledged(this.#t, last - first + 1, body.length)
+    batchAcknowledged(this.#t, last - first + 1, bytes)
     this.#o.onAck?.(stored)
   }
 }

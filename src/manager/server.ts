@@ -20,7 +20,7 @@ import { buildManager } from './app.js'
 import { newPassword, newSecret, hashPassword, MIN_PASSWORD_LENGTH } from './auth/secrets.js'
 import { bytesOf, type ManagerConfig } from './config.js'
 import { LiveAlerts } from './live.js'
-import { startLocalAgent, type LocalAgent } from './local-agent.js'
+import { LOCAL_AGENT_ID, startLocalAgent, type LocalAgent } from './local-agent.js'
 import { ManagerMetrics } from './metrics.js'
 import { rulesService } from './rules-service.js'
 import { ensureTls } from './tls.js'
@@ -193,17 +193,18 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
 
     let local: LocalAgent | undefined
     if (runLocal) {
+      // Positions kept by versions whose local agent had no spool: read once, until the spool has its own.
       const prefix = 'local_agent.position:'
       local = await startLocalAgent({
         bus: countingBus(bus, rate),
+        storedSeq: () => loop.highestSeq(LOCAL_AGENT_ID),
+        dir: join(dataDir, 'local-agent'),
         files: cfg.local_agent.files,
         fromBeginning: cfg.local_agent.from_beginning,
         fim: cfg.local_agent.fim ? { config: cfg.local_agent.fim, database: join(dataDir, 'fim.db') } : null,
         apparmorState: cfg.local_agent.apparmor_state,
-        positions: {
-          load: () => new Map(store.state.settingsWithPrefix(prefix).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v) as Json])),
-          save: (key, position) => store.state.setSetting(prefix + key, JSON.stringify(position)),
-        },
+        legacyPositions: new Map(store.state.settingsWithPrefix(prefix).map(([k, v]) => [k.slice(prefix.length), JSON.parse(v) as Json])),
+        onError: (err) => o.notice?.(`local agent: ${err.message}`),
       })
       closers.push(() => local?.stop())
     }

@@ -148,7 +148,8 @@ local_agent: { files: [${log}], from_beginning: true, fim: null, apparmor_state:
   const agents = (await get(`${m.url}/api/agents`, auth, ca)).json().agents as { id: string; name: string; stored_seq: number }[]
   assert.deepEqual(
     agents.map((a) => [a.id, a.name, a.stored_seq]),
-    [[identity.agent_id, 'h1', events.length], ['000', 'local', 0]],
+    // The local agent read the same scenario file, numbered by its spool like a remote agent's.
+    [[identity.agent_id, 'h1', events.length], ['000', 'local', events.length]],
   )
 
   // Another process cannot open the held store: `armorwatch query` finds the manager and asks it.
