@@ -143,8 +143,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     await fim?.stop()
     await pipeline.close()
     // Give the shipper a moment to send what was just committed; the rest waits in the spool.
-    const drainUntil = Date.now() + (o.drainMs ?? 5000)
-    while (spool.acked < spool.lastSeq && Date.now() < drainUntil) await sleep(50)
+    await spool.drained(o.drainMs ?? 5000)
     stopShipping.abort()
     await Promise.all([shipping, polling])
     client.close()

@@ -19,7 +19,7 @@ import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 
 import { join } from 'node:path'
 import type { Event } from '../event/index.js'
 import { Telemetry } from '../sources/telemetry.js'
-import type { Json } from '../sources/types.js'
+import { sleep, type Json } from '../sources/types.js'
 import { SPOOL, spoolAppended, spoolWriteFailed } from './events.js'
 
 export type Positions = Record<string, Json>
@@ -211,6 +211,13 @@ export class Spool {
       }
     }
     return parts.length ? { first, last, ndjson: Buffer.concat(parts) } : undefined
+  }
+
+  /** Resolves once everything stored was acknowledged (true), or after `ms` (false): a stop's grace for the shipper. */
+  async drained(ms: number): Promise<boolean> {
+    const until = Date.now() + ms
+    while (this.#acked < this.lastSeq && Date.now() < until) await sleep(20)
+    return this.#acked >= this.lastSeq
   }
 
   /** Resolves once an event with seq >= `seq` is stored, or when `signal` aborts. */

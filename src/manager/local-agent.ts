@@ -20,7 +20,7 @@ import type { ParseError } from '../normalize/index.js'
 import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
 import { FileSource, FileSourceConfig } from '../sources/file/index.js'
 import { compileFimConfig, FimMonitor, type FimConfigInput } from '../sources/fim/index.js'
-import { sleep, type Json } from '../sources/types.js'
+import type { Json } from '../sources/types.js'
 
 export const LOCAL_AGENT_ID = '000'
 
@@ -113,8 +113,8 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
       await fim?.stop()
       await state?.stop()
       await pipeline.close()
-      const until = Date.now() + (o.drainMs ?? 5000)
-      while (spool.acked < spool.lastSeq && Date.now() < until) await sleep(20)
+      // What is not delivered by then waits in the spool for the next start.
+      await spool.drained(o.drainMs ?? 5000)
       stopShipping.abort()
       await shipping
       await spool.close()

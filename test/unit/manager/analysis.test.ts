@@ -73,7 +73,7 @@ test('the analysis loop stores alerts, drops (agent, seq) duplicates across rest
   await bus.close()
   await store.close()
 
-  // After a restart the marks come back from the state store.
+  // After a restart the marks come back from the store (committed with the alerts).
   store = await openEmbeddedStore(dir)
   t.after(() => store.close())
   bus = new InProcessBus(4)
