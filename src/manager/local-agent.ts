@@ -78,6 +78,9 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     else skipped.push(f)
   }
   const spool = await Spool.open(join(o.dir, 'spool'))
+  // A spool younger than the store's mark (its directory was removed): number after the mark, or
+  // the store would drop the new events as already stored. Done before anything appends.
+  if (o.storedSeq() > spool.lastSeq) await spool.skipTo(o.storedSeq())
   const pipeline = new Pipeline({
     spool,
     agentName: LOCAL_AGENT_ID,

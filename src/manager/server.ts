@@ -142,6 +142,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
     })
 
     const runLocal = o.localAgent && cfg.local_agent.enabled
+    let local: LocalAgent | undefined
     const tls = cfg.tls.enabled
       ? await ensureTls(join(dataDir, 'tls'), cfg.tls.cert && cfg.tls.key ? { cert: cfg.tls.cert, key: cfg.tls.key } : undefined, cfg.tls.names)
       : undefined
@@ -154,7 +155,8 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
         channel,
         rate,
         progress: () => store.state.agentProgress(),
-        ...(runLocal ? { local: await localInfo() } : {}),
+        // The local agent starts after the API: its spool depth is read when asked.
+        ...(runLocal ? { local: { ...(await localInfo()), spoolDepth: () => local?.spoolDepth ?? null } } : {}),
       }),
       rules: rulesService(ruleset, () => loadRuleset(rulesOpts)),
       agentChannel: channel.plugin,
@@ -191,7 +193,6 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       })
     }
 
-    let local: LocalAgent | undefined
     if (runLocal) {
       // Positions kept by versions whose local agent had no spool: read once, until the spool has its own.
       const prefix = 'local_agent.position:'

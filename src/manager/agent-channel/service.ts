@@ -16,7 +16,7 @@ export interface AgentsServiceOptions {
   progress: () => AgentProgress[]
   rate: EventRate
   /** The in-process agent of `armorwatch up`, when it runs: shown as connected with this host. */
-  local?: { id: string; version: string; hostname: string; os: string }
+  local?: { id: string; version: string; hostname: string; os: string; spoolDepth?: () => number | null }
 }
 
 export function agentsService(o: AgentsServiceOptions): AgentsService {
@@ -46,8 +46,7 @@ export function agentsService(o: AgentsServiceOptions): AgentsService {
       hostname: local?.hostname ?? null,
       os: local?.os ?? null,
       events_per_s: o.rate.perSecond(p.agent_id),
-      // The local agent has no spool: it hands events to the bus directly.
-      spool_depth: null,
+      spool_depth: local?.spoolDepth?.() ?? null,
     }
   }
   const progressById = (): Map<string, AgentProgress> => new Map(o.progress().map((p) => [p.agent_id, p]))
