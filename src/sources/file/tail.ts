@@ -39,17 +39,22 @@ export interface TailOptions {
 export interface PollResult {
   lines: string[]
   notices: SourceNotice[]
+  /** Bytes read by this poll: more than 0 with no line means a long line is still being read. */
+  bytes: number
 }
 
 const FINGERPRINT_BYTES = 256
 const CHUNK = 64 * 1024
 /**
- * One chunk per poll by default: the source polls again at once when a poll found data, so a
- * backlog is read in batches of about 500 lines, each spooled (one fsync) before the next. With 1 MB
- * per poll, a batch's spool frame (~0.5 KB per event) was a string of megabytes in V8's old space,
- * kept until a full collection: the agent's RSS grew with it, and its CPU with the collections.
+ * 16 KB per poll by default. The source polls again at once when a poll found data, so a backlog
+ * (and what piles up during one poll interval) is read in batches of about 100 syslog lines, each
+ * one spool frame. A frame's NDJSON (~4x its raw lines) then stays under V8's large-object size
+ * (128 KB) and its events die young; with 1 MB per poll, megabyte frames were promoted to the old
+ * space and the agent's RSS and major collections grew with them (bench/agent at 5,000 events/s:
+ * 64 KB 76-77 MB, 16 KB 70-72 MB). The cost is one fsync per 16 KB: on a disk with slow fsyncs,
+ * raise it (`sources.file.read_bytes`).
  */
-const READ_BYTES = CHUNK
+export const READ_BYTES = 16 * 1024
 const EMPTY = Buffer.alloc(0)
 
 interface OpenFile {
@@ -91,7 +96,7 @@ export class FileTail {
   #firstRun: boolean
   #current: OpenFile | undefined
   /** The read buffer, reused by every poll (lines are decoded out of it; a partial line is copied). */
-  readonly #buf = Buffer.allocUnsafe(CHUNK)
+  readonly #buf: Buffer
   /** Older generations (rotated away or deleted) still being read to their end. */
   #draining: OpenFile[] = []
 
@@ -105,6 +110,7 @@ export class FileTail {
       maxLineBytes: opts.maxLineBytes ?? 102_400,
       maxReadBytes: opts.maxReadBytes ?? READ_BYTES,
     }
+    this.#buf = Buffer.allocUnsafe(Math.min(CHUNK, this.#opts.maxReadBytes))
     this.#restore = position
     this.#firstRun = position === undefined
   }
@@ -125,7 +131,7 @@ export class FileTail {
 
   /** Reads what was written since the last poll; never throws for a missing or vanished file. */
   async poll(): Promise<PollResult> {
-    const out: PollResult = { lines: [], notices: [] }
+    const out: PollResult = { lines: [], notices: [], bytes: 0 }
     if (this.#restore) {
       await this.#resume(this.#restore, out)
       this.#restore = undefined
@@ -278,10 +284,11 @@ export class FileTail {
     let total = 0
     const buf = this.#buf
     while (total < this.#opts.maxReadBytes) {
-      const { bytesRead } = await f.fh.read(buf, 0, CHUNK, pos)
+      const { bytesRead } = await f.fh.read(buf, 0, buf.length, pos)
       if (bytesRead === 0) break
       pos += bytesRead
       total += bytesRead
+      out.bytes += bytesRead
       this.#split(f, buf.subarray(0, bytesRead), out)
     }
     return total

@@ -16,6 +16,18 @@ test('reads complete lines and keeps a partial last line until it is terminated'
   await tail.close()
 })
 
+test('reads at most maxReadBytes per poll; a line longer than one read comes whole once its end is read', async (t) => {
+  const path = join(tempDir(t), 'a.log')
+  const long = 'x'.repeat(10_000)
+  writeFileSync(path, `${long}\n${'y'.repeat(100)}\n`)
+  const tail = new FileTail(path, undefined, { fromBeginning: true, maxReadBytes: 4096 })
+  const polls = []
+  for (let i = 0; i < 4; i++) polls.push(await tail.poll())
+  // The first two reads end inside the long line: nothing to hand out yet, but bytes were read.
+  assert.deepEqual(polls.map((p) => [p.lines.map((l) => l.length), p.bytes]), [[[], 4096], [[], 4096], [[10_000, 100], 1910], [[], 0]])
+  await tail.close()
+})
+
 test('starts at the end on a first run unless told to read from the beginning', async (t) => {
   const path = join(tempDir(t), 'a.log')
   writeFileSync(path, 'old\n')
