@@ -66,6 +66,12 @@ export interface ShipperOptions {
   maxBackoffMs?: number
   /** A keepalive (with the agent's report) is sent at least this often, between batches too. */
   keepaliveMs?: number
+  /**
+   * A batch smaller than `batchEvents` waits this long for more events first (default 50 ms). Each
+   * request costs a spool read, a gzip stream, a signature and TLS records; without the wait, a
+   * steady 5,000 events/s went out as one request per spool frame (~50 a second).
+   */
+  lingerMs?: number
   /** What the keepalive tells the manager about this agent (version, host, spool depth). */
   report?: () => AgentReport
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void
@@ -102,6 +108,7 @@ export class Shipper {
       minBackoffMs: 200,
       maxBackoffMs: 30_000,
       keepaliveMs: 30_000,
+      lingerMs: 50,
       report: () => ({}),
       log: () => {},
       random: Math.random,
@@ -132,6 +139,7 @@ export class Shipper {
           if (this.spool.lastSeq < next && !signal.aborted) await this.#keepalive(signal)
           continue
         }
+        if (this.spool.lastSeq - next + 1 < this.#o.batchEvents) await sleep(this.#o.lingerMs, signal)
         await this.#ship(next, signal)
         // A busy agent still reports its spool depth: the manager shows it.
         if (Date.now() - this.#lastKeepalive >= this.#o.keepaliveMs) await this.#keepalive(signal)
