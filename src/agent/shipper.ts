@@ -6,16 +6,13 @@
  * waits as told (`retry-after`) and its events wait in the spool. A revoked agent stops shipping
  * but keeps spooling, so nothing is lost if it is enrolled again.
  */
-import { gzip } from 'node:zlib'
-import { promisify } from 'node:util'
+import { gzipSync } from 'node:zlib'
 import type { Spool } from './spool.js'
 import { HttpError, ManagerClient } from './client.js'
 import { Headers, Routes, type AgentReport } from './protocol.js'
 import { Telemetry } from '../sources/telemetry.js'
 import { sleep } from '../sources/types.js'
 import { batchAcknowledged, batchRead, SHIPPER, shipFailed } from './events.js'
-
-const gzipAsync = promisify(gzip)
 
 /** A contiguous run of spooled events, as the spool's readBatch returns it. */
 export interface SpoolBatch {
@@ -43,7 +40,10 @@ export function httpsTarget(client: ManagerClient): ShipTarget {
       return (JSON.parse(r.body) as { stored_seq: number }).stored_seq
     },
     async send({ first, last, ndjson }, signal) {
-      const body = await gzipAsync(ndjson, { level: 1 })
+      // On this thread: a batch (at most batch_events lines) takes a few ms at level 1, and zlib's
+      // state then lives in the main malloc arena instead of a worker thread's (bench/agent: ~1.5 MB
+      // less peak RSS, no CPU difference).
+      const body = gzipSync(ndjson, { level: 1 })
       const r = await client.call('POST', Routes.events, {
         body,
         headers: {
