@@ -31,8 +31,9 @@ function port(text: string | undefined): number | undefined {
 function describe(m: RunningManager): string {
   const lines = [`${paint('armorwatch is running', 'green')}: ${paint(m.url, 'bold')}`, `  data       ${m.dataDir}`]
   if (m.firstAdmin) {
-    const how = m.firstAdmin.generated ? ' (generated; shown only now)' : ''
-    lines.push(`  admin      user ${paint(m.firstAdmin.name, 'bold')}, password ${paint(m.firstAdmin.password, 'bold')}${how}`)
+    // A password the operator gave is not echoed back: terminals and journals keep what is printed.
+    const password = m.firstAdmin.generated ? `${paint(m.firstAdmin.password, 'bold')} (generated; shown only now)` : 'as given (--admin-password or ARMORWATCH_ADMIN_PASSWORD)'
+    lines.push(`  admin      user ${paint(m.firstAdmin.name, 'bold')}, password ${password}`)
   }
   if (m.caPath) lines.push(`  TLS CA     ${m.caPath}`, `             SHA-256 ${m.fingerprint}`)
   lines.push(`  agents     enroll with the secret in ${m.enrollmentSecretPath}`)
@@ -70,7 +71,7 @@ export async function serve(o: ServeOptions, localAgent: boolean): Promise<ExitC
     throw err
   }
   if (o.json) {
-    printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ?? null, reading: m.localFiles, not_read: m.localSkipped })
+    printJson({ url: m.url, data_dir: m.dataDir, ca: m.caPath ?? null, fingerprint: m.fingerprint ?? null, admin: m.firstAdmin ? { name: m.firstAdmin.name, generated: m.firstAdmin.generated, ...(m.firstAdmin.generated ? { password: m.firstAdmin.password } : {}) } : null, reading: m.localFiles, not_read: m.localSkipped })
   } else process.stdout.write(describe(m))
   // A Ctrl-C often arrives twice (the terminal signals npm and node, and npm forwards it): the
   // handler stays installed until the store is closed, so a repeat cannot kill a clean stop.
