@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { missingTool } from '../helpers/tool.js'
 
 export const DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dist/', import.meta.url))
 
@@ -14,6 +15,8 @@ export function requireDashboardBuild(): string {
   return DASHBOARD_DIST
 }
 
+const NO_CHROMIUM = 'chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)'
+
 /** Debian's chromium (apt-get install chromium; .ci/run installs it), or CHROMIUM_PATH. */
 export function chromiumPath(): string | undefined {
   const p = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -22,15 +25,12 @@ export function chromiumPath(): string | undefined {
 
 /** Why the browser tests cannot run here, or undefined when they can. With CI=true a missing browser is a failure. */
 export function browserUnavailable(): string | undefined {
-  if (chromiumPath()) return undefined
-  const reason = 'chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)'
-  if (process.env.CI === 'true') throw new Error(reason)
-  return reason
+  return chromiumPath() ? undefined : missingTool(NO_CHROMIUM)
 }
 
 export async function launchChromium(): Promise<Browser> {
   const executablePath = chromiumPath()
-  if (!executablePath) throw new Error('chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)')
+  if (!executablePath) throw new Error(NO_CHROMIUM)
   // --no-sandbox: CI and these machines run tests as root, where chromium's sandbox refuses to start.
   return chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] })
 }
