@@ -10,6 +10,7 @@ import { FileSourceConfig } from '../sources/file/index.js'
 import { JournaldSourceConfig } from '../sources/journald.js'
 import { KmsgSourceConfig } from '../sources/kmsg.js'
 import { FimConfigSchema } from '../sources/fim/config.js'
+import { AppArmorStateConfig } from '../sources/apparmor-state/index.js'
 
 export const AgentConfig = z.strictObject({
   name: z
@@ -24,13 +25,7 @@ export const AgentConfig = z.strictObject({
       file: FileSourceConfig.optional().describe('Log files to follow.'),
       journald: JournaldSourceConfig.optional().describe('The systemd journal through journalctl.'),
       kmsg: KmsgSourceConfig.optional().describe('Kernel messages from /dev/kmsg.'),
-      apparmor_state: z
-        .strictObject({
-          interval_ms: z.number().int().min(100).default(5000).describe('How often securityfs is checked for profile changes.'),
-          root: z.string().default('/').describe('Where /sys and /proc are read from (tests use fixture trees).'),
-        })
-        .optional()
-        .describe('AppArmor state (profiles, modes) of the host, as events.'),
+      apparmor_state: AppArmorStateConfig.optional().describe('AppArmor state (profiles, modes) of the host, as events.'),
       fim: FimConfigSchema.optional().describe('File integrity monitoring (of /etc/apparmor.d and more), in our YAML; see docs/fim.md.'),
       fim_syscheck_file: z
         .string()
