@@ -41,7 +41,7 @@ const commonKeys = [
   'rdev', 'nametype', 'cap_fp', 'cap_fi', 'cap_fe', 'cap_fver', 'cap_frootid', 'argc', 'msg', 'op', 'res',
 ]
 /** The hash the tokenizer computes over a key's characters as it reads them. */
-export function keyHash(key: string): number {
+function keyHash(key: string): number {
   let h = 0
   for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0
   return h
