@@ -30,7 +30,7 @@ const CHANGES = 'data.apparmor_state.change: (profile_loaded OR profile_removed 
 const MAX_CHANGES = 1000
 
 /** securityfs says `user` for what aa-status calls prompt mode. */
-export function modeOf(v: unknown): Mode | null {
+function modeOf(v: unknown): Mode | null {
   if (v === 'user') return 'prompt'
   return (MODES as readonly unknown[]).includes(v) ? (v as Mode) : null
 }

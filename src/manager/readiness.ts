@@ -34,7 +34,7 @@ function flatten(obj: Record<string, unknown>, prefix: string, out: Fields): Fie
 }
 
 /** A stored AppArmor alert as the normalized Event it was made from (the fields the toolkit uses). */
-export function alertEvent(doc: AlertDoc): Event {
+function alertEvent(doc: AlertDoc): Event {
   return {
     seq: 0,
     time: doc.timestamp,

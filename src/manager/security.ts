@@ -90,7 +90,7 @@ export interface SecurityReport {
 const TOP = 10
 
 /** The period before `r`, of the same length. */
-export function previousPeriod(r: { from: string; to: string }): { from: string; to: string } {
+function previousPeriod(r: { from: string; to: string }): { from: string; to: string } {
   const from = Date.parse(r.from)
   return { from: new Date(from - (Date.parse(r.to) - from)).toISOString(), to: r.from }
 }

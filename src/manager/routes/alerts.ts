@@ -129,7 +129,7 @@ const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is
  * once for each distinct tactic and technique it carries. Technique names come from the alerts
  * (`rule.mitre.technique`, parallel to `rule.mitre.id`); the top 10 of each, most frequent first.
  */
-export function mitreCounts(rows: readonly Record<string, unknown>[]): {
+function mitreCounts(rows: readonly Record<string, unknown>[]): {
   mitre_tactics: { name: string; count: number }[]
   mitre_techniques: { id: string; name: string; count: number }[]
 } {
