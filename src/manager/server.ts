@@ -137,7 +137,7 @@ export async function startManager(o: StartOptions): Promise<RunningManager> {
       onNotice: (n) => {
         const ev = agentEvent(n.type, n.message, 'armorwatch-manager')
         const event = { ...ev, agent: n.agent ?? '', fields: { ...ev.fields, 'agent.message': n.message } }
-        bus.publish({ agent: n.agent ?? '000', events: [event] }).catch((err: Error) => o.notice?.(`agent notice lost: ${err.message}`))
+        bus.publish({ agent: n.agent ?? LOCAL_AGENT_ID, events: [event] }).catch((err: Error) => o.notice?.(`agent notice lost: ${err.message}`))
       },
     })
 
@@ -260,5 +260,5 @@ function enrollmentSecret(path: string): string {
 /** The all-in-one's own agent (id 000) as the agents list shows it. */
 async function localInfo(): Promise<{ id: string; version: string; hostname: string; os: string }> {
   const h = await hostFields()
-  return { id: '000', version: VERSION, hostname: String(h['host.hostname']), os: String(h['host.os']) }
+  return { id: LOCAL_AGENT_ID, version: VERSION, hostname: String(h['host.hostname']), os: String(h['host.os']) }
 }
