@@ -52,13 +52,13 @@ export function isAppArmorRecord(r: AuditRecord): boolean {
 /** Writes the record's `apparmor.*` fields; true when they came straight from the text (the record has no ENRICHED part then). */
 function appArmorFields(r: AuditRecord, out: Fields): boolean {
   let innerType: string | undefined
-  const legacy = isLegacyRecord(r.text, r.bodyStart)
-  const scanned = !legacy && r.typeName !== 'USER_AVC' && scanAppArmor(r.text, r.bodyStart, r.interpreted, out)
-  if (scanned) {
-    // Done: the scanner took the plain record (it leaves those with an inner `type=` to the general path).
-  } else if (legacy) {
+  let scanned = false
+  if (isLegacyRecord(r.text, r.bodyStart)) {
     const fields = parseLegacyRecord(r.text.slice(r.bodyStart).trim())
     if (fields) Object.assign(out, fields)
+  } else if (r.typeName !== 'USER_AVC' && scanAppArmor(r.text, r.bodyStart, r.interpreted, out)) {
+    // The scanner took the plain record (it leaves those with an inner `type=` or `msg=` to the paths below).
+    scanned = true
   } else if (r.typeName === 'USER_AVC' || nestedMessageIndex(r.tokens) >= 0) {
     const t = r.tokens
     const nested = nestedMessageIndex(t)
