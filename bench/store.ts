@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openEmbeddedStore } from '../src/store/index.js'
 import { report, smoke } from './report.js'
-import { SPAN_MS, syntheticAlert } from './synthetic/alerts.js'
+import { syntheticAlert, syntheticTime } from './synthetic/alerts.js'
 
 const arg = process.argv.indexOf('--alerts')
 const N = arg > 0 ? Number(process.argv[arg + 1]) : smoke ? 50_000 : 10_000_000
@@ -29,7 +29,7 @@ const pool = Array.from({ length: BATCH }, (_, k) => syntheticAlert(k, N, END))
 function batchFrom(start: number) {
   const batch = pool.slice(0, Math.min(BATCH, N - start))
   batch.forEach((a, k) => {
-    const ts = END - SPAN_MS + Math.floor(((start + k) / N) * SPAN_MS)
+    const ts = syntheticTime(start + k, N, END)
     a.timestamp = new Date(ts).toISOString()
     a.id = `${Math.floor(ts / 1000)}.${start + k}`
   })

@@ -5,15 +5,20 @@
  */
 import type { AlertDoc } from '../../src/store/index.js'
 
-export const SPAN_MS = 30 * 86_400_000
+const SPAN_MS = 30 * 86_400_000
 
 const profiles = Array.from({ length: 200 }, (_, i) => `/usr/bin/app${i}`)
 const ops = ['open', 'exec', 'connect', 'file_mmap', 'capable', 'mknod', 'bind', 'signal', 'ptrace', 'sendmsg', 'link', 'rename_src']
 const names = Array.from({ length: 5000 }, (_, i) => `/var/lib/app/data/file${i}.db`)
 
+/** The time (ms since the epoch) of the i-th of n alerts ending at `end`. */
+export function syntheticTime(i: number, n: number, end: number): number {
+  return end - SPAN_MS + Math.floor((i / n) * SPAN_MS)
+}
+
 /** The i-th of n alerts ending at `end` (ms since the epoch). */
 export function syntheticAlert(i: number, n: number, end: number): AlertDoc {
-  const ts = end - SPAN_MS + Math.floor((i / n) * SPAN_MS)
+  const ts = syntheticTime(i, n, end)
   const profile = profiles[(i * 7) % profiles.length] as string
   const op = ops[(i * 13) % ops.length] as string
   const name = names[(i * 31) % names.length] as string
