@@ -10,6 +10,7 @@
 import { constants } from 'node:fs'
 import { open, readFile, type FileHandle } from 'node:fs/promises'
 import { z } from 'zod'
+import { LineSplitter } from './lines.js'
 import { sleep, type Source, type SourceBatch, type SourceNotice } from './types.js'
 
 export const KmsgSourceConfig = z.strictObject({
@@ -51,36 +52,27 @@ export class KmsgSource implements Source {
     } catch (err) {
       throw new Error(`${this.cfg.path}: cannot open (${(err as NodeJS.ErrnoException).code})`, { cause: err })
     }
-    // First run without from_beginning: skip what is already in the ring buffer. (Node has no
-    // SEEK_END for /dev/kmsg, so the existing records are read and dropped.)
-    if (!this.saved && !this.cfg.from_beginning) last = await this.#drainExisting(fh)
     const buf = Buffer.alloc(64 * 1024)
-    let rest = ''
     try {
+      // First run without from_beginning: skip what is already in the ring buffer. (Node has no
+      // SEEK_END for /dev/kmsg, so the existing records are read and dropped.)
+      if (!this.saved && !this.cfg.from_beginning) {
+        const split = new LineSplitter()
+        let read: string[] | undefined
+        while ((read = await readRecords(fh, buf, split))) for (const l of read) last = kmsgSeq(l) ?? last
+      }
+      const split = new LineSplitter()
       while (!signal.aborted) {
         const lines: string[] = []
         const notices: SourceNotice[] = []
         let eagain = false
         while (lines.length < 1000) {
-          let n: number
-          try {
-            n = (await fh.read(buf, 0, buf.length, null)).bytesRead
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code
-            if (code === 'EAGAIN') {
-              eagain = true
-              break
-            }
-            if (code === 'EPIPE') continue // records were overwritten; the seq jump below reports it
-            throw err
-          }
-          if (n === 0) {
+          const read = await readRecords(fh, buf, split)
+          if (!read) {
             eagain = true
             break
           }
-          const parts = (rest + buf.toString('utf8', 0, n)).split('\n')
-          rest = parts.pop() ?? ''
-          for (const line of parts) {
+          for (const line of read) {
             const seq = kmsgSeq(line)
             if (seq === undefined || seq <= last) continue
             if (last >= 0 && seq > last + 1) {
@@ -105,25 +97,24 @@ export class KmsgSource implements Source {
       await fh.close()
     }
   }
+}
 
-  async #drainExisting(fh: FileHandle): Promise<number> {
-    const buf = Buffer.alloc(64 * 1024)
-    let last = -1
-    let rest = ''
-    for (;;) {
-      let n: number
-      try {
-        n = (await fh.read(buf, 0, buf.length, null)).bytesRead
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code === 'EPIPE') continue
-        if (code === 'EAGAIN') return last
-        throw err
-      }
-      if (n === 0) return last
-      const parts = (rest + buf.toString('utf8', 0, n)).split('\n')
-      rest = parts.pop() ?? ''
-      for (const l of parts) last = kmsgSeq(l) ?? last
+/**
+ * One read of the device: the complete records it gave, or undefined when none is ready (EAGAIN,
+ * or the end of a plain file). EPIPE means records were overwritten before they were read: the
+ * next read goes on, and the jump in the sequence numbers tells how many were lost.
+ */
+async function readRecords(fh: FileHandle, buf: Buffer, split: LineSplitter): Promise<string[] | undefined> {
+  for (;;) {
+    let n: number
+    try {
+      n = (await fh.read(buf, 0, buf.length, null)).bytesRead
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'EPIPE') continue
+      if (code === 'EAGAIN') return undefined
+      throw err
     }
+    return n === 0 ? undefined : split.push(buf.subarray(0, n))
   }
 }
