@@ -17,7 +17,7 @@ import { Spool } from '../agent/spool.js'
 import type { Bus } from '../bus/index.js'
 import type { Event } from '../event/event.js'
 import type { ParseError } from '../normalize/index.js'
-import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
+import { AppArmorStatePoller, type AppArmorStateConfig } from '../sources/apparmor-state/index.js'
 import { FileSource, FileSourceConfig } from '../sources/file/index.js'
 import { compileFimConfig, FimMonitor, type FimConfigInput } from '../sources/fim/index.js'
 import type { Json } from '../sources/types.js'
@@ -44,7 +44,7 @@ export interface LocalAgentOptions {
   /** File integrity monitoring (of /etc/apparmor.d by default), and where its baseline lives. */
   fim?: { config: FimConfigInput; database: string } | null
   /** The AppArmor state poller (profile loads, removals, mode changes, AppArmor stopped). */
-  apparmorState?: { interval_ms: number; root: string } | null
+  apparmorState?: AppArmorStateConfig | null
 }
 
 export interface LocalAgent {
