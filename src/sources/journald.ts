@@ -64,8 +64,16 @@ export class JournaldSource implements Source {
           child.stdout,
           async (lines) => {
             const kept = lines.filter((l) => l.length > 0)
+            // The batch's position is the last cursor in it: parse from the end, not every line
+            // (the normalizer parses each line anyway).
             let cursor = this.#cursor
-            for (const l of kept) cursor = cursorOf(l) ?? cursor
+            for (let i = kept.length - 1; i >= 0; i--) {
+              const c = cursorOf(kept[i])
+              if (c !== undefined) {
+                cursor = c
+                break
+              }
+            }
             if (kept.length === 0) return
             await emit({
               key: JOURNALD_KEY,
