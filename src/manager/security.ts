@@ -65,7 +65,8 @@ export interface SecurityReport {
     query: string
     total: number
     previous_total: number
-    by_kind: { kind: PrivilegeKind; count: number; previous: number }[]
+    /** `query`: the filter selecting exactly the alerts counted for the kind (the dashboard's click-through). */
+    by_kind: { kind: PrivilegeKind; query: string; count: number; previous: number }[]
     top_profiles: { profile: string; count: number }[]
     timeline: { t: string; count: number }[]
   }
@@ -107,7 +108,7 @@ export async function securityReport(run: RunQuery, range: { from: string; to: s
   const byKind = async (kind: PrivilegeKind) => {
     const q = and(DENIAL, PRIVILEGE_KINDS[kind])
     const [now, before] = await Promise.all([count(q, range), count(q, prev)])
-    return { kind, count: now, previous: before }
+    return { kind, query: q, count: now, previous: before }
   }
   const familyCounts = async (r: TimeRange) =>
     new Map(await rows(`${QUERIES.network} | stats count by apparmor.family`, r, (x) => [str(x['apparmor.family']), num(x)] as const))

@@ -71,7 +71,7 @@ export interface SecurityMetrics {
   to: string
   previous: { from: string; to: string }
   privilege_escalation: SecuritySection & {
-    by_kind: { kind: 'capability' | 'exec' | 'ptrace'; count: number; previous: number }[]
+    by_kind: { kind: 'capability' | 'exec' | 'ptrace'; query: string; count: number; previous: number }[]
     top_profiles: { profile: string; count: number }[]
   }
   data_access: SecuritySection & { top_paths: { path: string; count: number }[]; top_profiles: { profile: string; count: number }[] }

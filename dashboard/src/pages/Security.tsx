@@ -49,8 +49,8 @@ export default function Security() {
       <div className="grid">
         <Card title="Privilege escalation: by kind" actions={<button type="button" className="link" onClick={() => explore(pe.query)}>Explore</button>}>
           <TopList
-            items={pe.by_kind.map((k) => ({ label: k.kind, count: k.count, value: k.kind }))}
-            onPick={(i) => explore(narrow(pe.query, kindCondition(String(i.value))))}
+            items={pe.by_kind.map((k) => ({ label: k.kind, count: k.count, value: k.query }))}
+            onPick={(i) => explore(String(i.value))}
             unit="denials"
           />
           <DataTable
@@ -93,13 +93,6 @@ export default function Security() {
       </div>
     </Page>
   )
-}
-
-/** The AppArmor operations of each privilege-escalation kind (the manager's query narrows further). */
-function kindCondition(kind: string): string {
-  if (kind === 'capability') return 'apparmor.operation: capable'
-  if (kind === 'ptrace') return 'apparmor.operation: ptrace'
-  return 'apparmor.operation: (exec OR change_onexec OR change_profile)'
 }
 
 function Page({ children }: { children: ReactNode }) {

@@ -22,7 +22,7 @@ const SecuritySchema = {
     to: { type: 'string' },
     previous: Period,
     privilege_escalation: section({
-      by_kind: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string', enum: ['capability', 'exec', 'ptrace'] }, count: { type: 'integer' }, previous: { type: 'integer' } } } },
+      by_kind: { type: 'array', items: { type: 'object', properties: { kind: { type: 'string', enum: ['capability', 'exec', 'ptrace'] }, query: { type: 'string' }, count: { type: 'integer' }, previous: { type: 'integer' } } } },
       top_profiles: ProfileCounts,
     }),
     data_access: section({

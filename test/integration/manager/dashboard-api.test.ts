@@ -102,7 +102,8 @@ test('security metrics: known counts, the previous period, and click-through que
   // capability: webapp, tcpdump, unprivileged_userns; exec: webapp → bash, launcher change_onexec, sandboxed KILLED exec; ptrace: webapp, lxd.
   assert.equal(pe.total, 8)
   assert.equal(pe.previous_total, 3)
-  assert.deepEqual(pe.by_kind, [
+  const byKind = pe.by_kind as { kind: string; query: string; count: number; previous: number }[]
+  assert.deepEqual(byKind.map(({ query: _, ...k }) => k), [
     { kind: 'capability', count: 3, previous: 1 },
     { kind: 'exec', count: 3, previous: 1 },
     { kind: 'ptrace', count: 2, previous: 1 },
@@ -133,6 +134,11 @@ test('security metrics: known counts, the previous period, and click-through que
   for (const section of [pe, da, nw]) {
     const r = await get(`/api/alerts?q=${encodeURIComponent(`${String(section.query)} | stats count`)}&${RANGE}`)
     assert.deepEqual((r.rows as unknown[])[0], { count: section.total })
+  }
+  // So does each privilege-escalation kind's query.
+  for (const k of byKind) {
+    const r = await get(`/api/alerts?q=${encodeURIComponent(`${k.query} | stats count`)}&${RANGE}`)
+    assert.deepEqual((r.rows as unknown[])[0], { count: k.count }, k.kind)
   }
   const bad = await getJson(`${base}/api/alerts/security?from=yesterday`, auth)
   assert.equal(bad.status, 400)
