@@ -97,10 +97,10 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     maxBackoffMs: cfg.shipper.max_backoff_ms,
     keepaliveMs: cfg.shipper.keepalive_ms,
     telemetry,
-    report: () => ({ version: VERSION, hostname: String(host['host.hostname']), os: String(host['host.os']), spool_depth: spool.lastSeq - spool.acked }),
+    report: () => ({ version: VERSION, hostname: String(host['host.hostname']), os: String(host['host.os']), spool_depth: spool.depth }),
     log: (level, msg, data) => log[level](data ?? {}, msg),
   })
-  log.info({ agent_id: identity.agent_id, manager: identity.manager, spooled: spool.lastSeq - spool.acked }, 'Agent started.')
+  log.info({ agent_id: identity.agent_id, manager: identity.manager, spooled: spool.depth }, 'Agent started.')
 
   const stopSources = new AbortController()
   const onStop = (): void => stopSources.abort()
@@ -150,7 +150,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     await spool.close()
     await quarantine.close()
     await rawLog?.close()
-    log.info({ ...pipeline.stats, unshipped: spool.lastSeq - spool.acked }, 'Agent stopped.')
+    log.info({ ...pipeline.stats, unshipped: spool.depth }, 'Agent stopped.')
   }
 }
 

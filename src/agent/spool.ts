@@ -130,6 +130,11 @@ export class Spool {
     return this.#durable
   }
 
+  /** Events stored and not yet acknowledged. */
+  get depth(): number {
+    return this.#durable - this.#acked
+  }
+
   /** Bytes held in segment files. */
   get bytes(): number {
     return this.#segments.reduce((n, s) => n + s.bytes, 0)
@@ -216,8 +221,8 @@ export class Spool {
   /** Resolves once everything stored was acknowledged (true), or after `ms` (false): a stop's grace for the shipper. */
   async drained(ms: number): Promise<boolean> {
     const until = Date.now() + ms
-    while (this.#acked < this.lastSeq && Date.now() < until) await sleep(20)
-    return this.#acked >= this.lastSeq
+    while (this.depth > 0 && Date.now() < until) await sleep(20)
+    return this.depth <= 0
   }
 
   /** Resolves once an event with seq >= `seq` is stored, or when `signal` aborts. */

@@ -108,7 +108,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     files: readable,
     skipped,
     get spoolDepth() {
-      return spool.lastSeq - spool.acked
+      return spool.depth
     },
     async stop() {
       stopSources.abort()
