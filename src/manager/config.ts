@@ -9,6 +9,7 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import YAML from 'yaml'
 import { z } from 'zod'
+import { AppArmorStateConfig } from '../sources/apparmor-state/index.js'
 import { APPARMOR_DEFAULT, FimConfigSchema } from '../sources/fim/config.js'
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -91,12 +92,7 @@ export const ConfigSchema = z.strictObject({
       fim: FimConfigSchema.nullable()
         .prefault(APPARMOR_DEFAULT)
         .describe('File integrity monitoring by the local agent (docs/fim.md); null turns it off. Default: /etc/apparmor.d in realtime with report_changes.'),
-      apparmor_state: z
-        .strictObject({
-          interval_ms: z.number().int().min(100).default(5000).describe('How often securityfs is checked for profile changes.'),
-          root: z.string().default('/').describe('Where /sys and /proc are read from.'),
-        })
-        .nullable()
+      apparmor_state: AppArmorStateConfig.nullable()
         .prefault({})
         .describe('AppArmor state (profiles, modes, AppArmor stopped) of this host; null turns it off.'),
     })
