@@ -5,8 +5,6 @@
  * directly (the agent is refused from the manager's next start on).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { AgentRegistry, type AgentRecord } from '../manager/agent-channel/index.js'
@@ -14,6 +12,7 @@ import { defaultDataDir } from '../manager/config.js'
 import { RUNTIME_FILE } from '../manager/server.js'
 import type { AgentInfo } from '../manager/services.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
+import { managerRequest } from './manager-api.js'
 import { formatTable, printJson } from './output.js'
 
 interface AgentsOptions {
@@ -51,31 +50,6 @@ function target(o: AgentsOptions): Target {
   return { kind: 'registry', dir }
 }
 
-/** One JSON request to the manager's API with an API token; resolves with any HTTP status. */
-function api(t: { url: string; ca: string | undefined }, o: AgentsOptions, method: 'GET' | 'POST', path: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const token = o.token ?? process.env.ARMORWATCH_TOKEN
-  if (!token) throw new CliError(`a manager runs at ${t.url}: pass --token or set ARMORWATCH_TOKEN (make one with: armorwatch user token NAME)`)
-  const url = new URL(path, t.url)
-  const req = url.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise((resolve, reject) => {
-    const r = req(url, { method, headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, ...(t.ca ? { ca: readFileSync(t.ca) } : {}), timeout: 30_000 }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (text += c))
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> })
-        } catch {
-          reject(new CliError(`the manager at ${t.url} answered ${res.statusCode} with something that is not JSON`))
-        }
-      })
-    })
-    r.on('timeout', () => r.destroy(new Error('the manager did not answer within 30 s')))
-    r.on('error', (err) => reject(err instanceof CliError ? err : new CliError(`cannot reach the manager at ${t.url}: ${err.message}`)))
-    r.end()
-  })
-}
-
 function failed(status: number, body: Record<string, unknown>): CliError {
   // An unknown agent is a finding (1); refusals and bad input are usage errors (2).
   return new CliError(`the manager answered ${status}: ${String(body.message ?? '')}`, status === 404 ? Exit.Findings : Exit.Usage)
@@ -98,7 +72,7 @@ export async function list(o: AgentsOptions): Promise<ExitCode> {
   const t = target(o)
   let rows: Row[]
   if (t.kind === 'api') {
-    const r = await api(t, o, 'GET', '/api/agents')
+    const r = await managerRequest(t, o.token, 'GET', '/api/agents')
     if (r.status !== 200) throw failed(r.status, r.body)
     rows = r.body.agents as AgentInfo[]
   } else rows = withRegistry(t.dir, (reg) => reg.list().map(offlineRow))
@@ -115,7 +89,7 @@ export async function revoke(id: string, o: AgentsOptions): Promise<ExitCode> {
   const t = target(o)
   let result: { agent: Row; changed: boolean }
   if (t.kind === 'api') {
-    const r = await api(t, o, 'POST', `/api/agents/${encodeURIComponent(id)}/revoke`)
+    const r = await managerRequest(t, o.token, 'POST', `/api/agents/${encodeURIComponent(id)}/revoke`)
     if (r.status !== 200) throw failed(r.status, r.body)
     result = r.body as { agent: AgentInfo; changed: boolean }
   } else {

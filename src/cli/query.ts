@@ -4,8 +4,6 @@
  * an API token comes from --token or $ARMORWATCH_TOKEN), or any manager with --url.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
 import type { Command } from 'commander'
@@ -16,6 +14,7 @@ import { ALERTS_DB } from '../store/embedded.js'
 import { parseRange, QueryError, TimeRangeError, type QueryResult } from '../store/index.js'
 import { parseQuery } from '../store/query/index.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
+import { managerRequest } from './manager-api.js'
 import { formatTable, printJson } from './output.js'
 
 export interface QueryOptions {
@@ -30,38 +29,13 @@ export interface QueryOptions {
   ca?: string
 }
 
-function get(url: URL, token: string, ca: Buffer | undefined): Promise<{ status: number; body: string }> {
-  const req = url.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise((resolve, reject) => {
-    const r = req(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' }, ...(ca ? { ca } : {}), timeout: 60_000 }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    r.on('timeout', () => r.destroy(new Error('the manager did not answer within 60 s')))
-    r.on('error', reject)
-    r.end()
-  })
-}
-
 async function viaApi(base: string, q: string, o: QueryOptions, caPath: string | undefined): Promise<QueryResult> {
-  const token = o.token ?? process.env.ARMORWATCH_TOKEN
-  if (!token) {
-    throw new CliError(`a manager serves this data at ${base}: pass --token or set ARMORWATCH_TOKEN (make one with: armorwatch user token NAME)`)
-  }
   const url = new URL('/api/alerts', base)
   url.searchParams.set('q', q)
   for (const [k, v] of [['from', o.from], ['to', o.to], ['limit', o.limit]] as const) if (v !== undefined) url.searchParams.set(k, v)
-  let res: { status: number; body: string }
-  try {
-    res = await get(url, token, caPath ? readFileSync(caPath) : undefined)
-  } catch (err) {
-    throw new CliError(`cannot reach the manager at ${base}: ${(err as Error).message}`)
-  }
-  const body = JSON.parse(res.body) as QueryResult & { message?: string }
-  if (res.status !== 200) throw new CliError(`the manager answered ${res.status}: ${body.message ?? res.body}`, Exit.Usage)
-  return body
+  const res = await managerRequest({ url: base, ca: caPath }, o.token, 'GET', url)
+  if (res.status !== 200) throw new CliError(`the manager answered ${res.status}: ${String(res.body.message ?? '')}`, Exit.Usage)
+  return res.body as unknown as QueryResult
 }
 
 async function viaStore(dir: string, q: string, o: QueryOptions): Promise<QueryResult | { manager: { url: string; ca: string | null } }> {
