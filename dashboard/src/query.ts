@@ -3,15 +3,12 @@
  * always written as quoted phrases with `\` and `"` escaped, so a value from an event can never
  * change the query's structure (a profile named `x OR *` stays one exact value).
  */
-
-export function quote(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
-}
+import { phrase } from '../../src/store/query/compose.js'
 
 /** `field: "value"`; numbers stay bare so that numeric fields compare as numbers. */
 export function term(field: string, value: unknown): string {
   if (typeof value === 'number' && Number.isFinite(value)) return `${field}: ${value}`
-  return `${field}: ${quote(String(value))}`
+  return `${field}: ${phrase(String(value))}`
 }
 
 /** Splits a query into its filter and its pipeline at the first `|` outside quotes. */

@@ -1,5 +1,6 @@
 /** The time range of every view: `from`/`to` in the URL as the API takes them (24h, 7d, now, ISO). */
 import { useSearchParams } from 'react-router'
+import { spanForDuration } from '../../src/store/query/compose.js'
 
 export const RANGE_PRESETS = [
   { from: '15m', label: '15 min' },
@@ -43,9 +44,7 @@ export function spanFor(r: Range): string {
   const from = toDate(r.from)
   const to = toDate(r.to)
   if (!from || !to) return '1h'
-  const ms = to.getTime() - from.getTime()
-  const steps: [number, string][] = [[60e3, '1m'], [300e3, '5m'], [900e3, '15m'], [3600e3, '1h'], [4 * 3600e3, '4h'], [86400e3, '1d']]
-  return (steps.find(([s]) => ms / s <= 120) ?? [0, '1w'])[1]
+  return spanForDuration(to.getTime() - from.getTime())
 }
 
 export function formatTime(iso: unknown): string {

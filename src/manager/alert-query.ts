@@ -3,6 +3,7 @@
  * time-range errors turned into 400 AW_ERR_QUERY. Shared by every route that reads alerts.
  */
 import type { AlertDoc } from '../store/alert.js'
+import { spanForDuration } from '../store/query/compose.js'
 import { parseRange, QueryError, TimeRangeError, type TimeRange } from '../store/query/index.js'
 import type { AlertStore, QueryResult } from '../store/store.js'
 import { AwError } from './errors.js'
@@ -42,14 +43,7 @@ export function rangeOf(qs: RangeQs, now?: Date): TimeRange {
 /** A timechart span giving about a hundred buckets over the range; 1h without a lower bound. */
 export function spanFor(r: TimeRange, now: Date = new Date()): string {
   if (!r.from) return '1h'
-  const ms = Date.parse(r.to ?? now.toISOString()) - Date.parse(r.from)
-  const steps: [number, string][] = [[60e3, '1m'], [300e3, '5m'], [900e3, '15m'], [3600e3, '1h'], [4 * 3600e3, '4h'], [86400e3, '1d']]
-  return (steps.find(([s]) => ms / s <= 120) ?? [0, '1w'])[1]
-}
-
-/** A value as a quoted query-language phrase (names from alerts are never spliced in raw). */
-export function phrase(value: string): string {
-  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`
+  return spanForDuration(Date.parse(r.to ?? now.toISOString()) - Date.parse(r.from))
 }
 
 /** The alert documents a search (a query without pipes) returns, newest first. */

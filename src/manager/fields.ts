@@ -4,7 +4,8 @@
  * stored alerts, with its JSON type and one example value.
  */
 import { isField } from '../store/query/parser.js'
-import { phrase, type RunQuery } from './alert-query.js'
+import { phrase } from '../store/query/compose.js'
+import type { RunQuery } from './alert-query.js'
 import { ALERT_COLUMNS, type ColumnType } from '../store/schema.js'
 
 export type FieldType = 'string' | 'number' | 'boolean' | 'array'

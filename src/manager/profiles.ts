@@ -9,7 +9,8 @@
 import { fileNameFor } from '../apparmor/profile/suggest.js'
 import type { AlertDoc } from '../store/alert.js'
 import type { TimeRange } from '../store/query/index.js'
-import { phrase, searchAlerts, type RunQuery } from './alert-query.js'
+import { phrase } from '../store/query/compose.js'
+import { searchAlerts, type RunQuery } from './alert-query.js'
 import { DENIAL } from './security.js'
 
 export const MODES = ['enforce', 'complain', 'kill', 'unconfined', 'prompt'] as const

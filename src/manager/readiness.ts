@@ -9,7 +9,8 @@ import type { Event, FieldValue, Fields } from '../event/event.js'
 import { describeQuery, findProfile, loadPolicy, profileIndex, replay, suggest } from '../apparmor/profile/index.js'
 import type { AlertDoc } from '../store/alert.js'
 import { MAX_ROWS, type TimeRange } from '../store/query/index.js'
-import { phrase, searchAlerts, type RunQuery } from './alert-query.js'
+import { phrase } from '../store/query/compose.js'
+import { searchAlerts, type RunQuery } from './alert-query.js'
 import { currentModes, type Mode } from './profiles.js'
 
 export interface Readiness {
