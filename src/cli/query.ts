@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream'
 import type { Command } from 'commander'
 import { defaultDataDir } from '../manager/config.js'
 import { RUNTIME_FILE } from '../manager/server.js'
+import { getPath } from '../store/alert.js'
 import { DuckAlertStore } from '../store/duckdb/alerts.js'
 import { ALERTS_DB } from '../store/embedded.js'
 import { parseRange, QueryError, TimeRangeError, type QueryResult } from '../store/index.js'
@@ -65,9 +66,9 @@ function cell(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v)
 }
 
+/** Aggregate rows are keyed by dotted names (`data.audit.exe`); search rows are nested documents. */
 function pick(row: Record<string, unknown>, path: string): unknown {
-  if (path in row) return row[path]
-  return path.split('.').reduce<unknown>((cur, k) => (cur && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), row)
+  return Object.hasOwn(row, path) ? row[path] : getPath(row, path)
 }
 
 export async function run(q: string, o: QueryOptions, out: Writable = process.stdout): Promise<ExitCode> {
