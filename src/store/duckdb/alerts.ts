@@ -1,18 +1,13 @@
 /**
  * The embedded analytical store: alerts, archived events and the per-agent dedup marks in one
- * DuckDB file. Writes run one at a time on a dedicated connection, serialized with retention
- * steps; alert batches submitted while a commit runs are committed together by the next one, each
- * batch's alerts, events and marks in that one transaction. Reads use their own connection, so
- * dashboards query while ingestion appends (DuckDB is MVCC).
+ * DuckDB file. Submitted batches are appended at once to in-memory staging slots (slots.ts);
+ * commits run one at a time on a dedicated connection, serialized with retention steps, and batches
+ * submitted while a commit runs are committed together by the next one, each batch's alerts,
+ * events and marks in that one transaction. Reads use their own connection, so dashboards query
+ * while ingestion appends (DuckDB is MVCC).
  */
 import { statSync } from 'node:fs'
-import {
-  DuckDBInstance,
-  timestampValue,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBValue,
-} from '@duckdb/node-api'
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api'
 import type { Event } from '../../event/event.js'
 import type { AlertDoc } from '../alert.js'
 import { compileQuery, duckdb, parseQuery } from '../query/index.js'
@@ -21,14 +16,10 @@ import { SerialQueue } from '../serial.js'
 import type { AlertStore, CommitExtras, QueryOptions, QueryResult, RetentionPolicy, RetentionResult, StoreStats } from '../store.js'
 import { crashPointAfterCommit } from './crash-point.js'
 import { MARKS_VERSION, MIGRATIONS } from './migrations.js'
-import { encodeAlerts, STAGED_INSERT, STAGING, STAGING_DDL, type StagedChunk } from './staging.js'
+import { StagingSlot, type PendingBatch } from './slots.js'
+import { encodeAlerts, stagedCommit, type StagedChunk } from './staging.js'
 
 const DAY_MS = 86_400_000
-
-function toMicros(iso: string | undefined, fallback: number): bigint {
-  const ms = iso === undefined ? NaN : Date.parse(iso)
-  return BigInt(Number.isNaN(ms) ? fallback : ms) * 1000n
-}
 
 /**
  * The database file is attached under this name with small row groups: DuckDB writes a
@@ -46,10 +37,20 @@ const ROW_GROUP_ROWS = 16_384
  */
 const STORAGE_VERSION = 'v1.5.0'
 
-/** Alerts in one transaction at most: bounds the staged text held in memory. */
+/**
+ * Staging slots: one filling, one full and next to commit, one committing, one being made anew,
+ * so that none of those steps waits for another.
+ */
+const SLOTS = 4
+
+/**
+ * Rows (alerts and events) in one transaction at most, unless one batch has more: a slot this
+ * full is committed next while a fresh one fills, so a caller keeping several batches in flight
+ * always has some being prepared while others commit.
+ */
 const MAX_COMMIT_ROWS = 131_072
 
-/** Raises an agent's mark; a mark never goes down (greatest), whatever order commits come in. */
+/** Raises an agent's mark (the migration's seed); a mark never goes down, whatever order commits come in. */
 const UPSERT_MARK = 'INSERT INTO agent_marks VALUES ($1, $2) ON CONFLICT (agent) DO UPDATE SET seq = greatest(seq, excluded.seq)'
 
 export interface OpenOptions {
@@ -60,19 +61,22 @@ export interface OpenOptions {
   legacyMarks?: () => Iterable<readonly [agent: string, seq: number]>
 }
 
-interface PendingBatch {
-  readonly chunks: readonly StagedChunk[]
-  readonly events: readonly Event[]
-  readonly marks: ReadonlyMap<string, number> | undefined
-  readonly rows: number
-  readonly resolve: () => void
-  readonly reject: (err: unknown) => void
-}
-
 export class DuckAlertStore implements AlertStore {
   private readonly writes = new SerialQueue()
-  /** Encoded batches waiting for the next commit (group commit, see insertAlerts). */
-  private pending: PendingBatch[] = []
+  /** The slot new batches are appended to; undefined while every slot commits or is made anew. */
+  private filling: StagingSlot | undefined
+  /** Slots made anew, waiting for their turn to fill. */
+  private readonly ready: StagingSlot[]
+  /** Slots that reached MAX_COMMIT_ROWS, in the order they are to commit. */
+  private readonly full: StagingSlot[] = []
+  /** Batches submitted while no slot could take them (appended as soon as one can). */
+  private waiting: PendingBatch[] = []
+  /** A commit is queued or running: batches appended meanwhile go into the next one. */
+  private commitQueued = false
+  /** Slots being made anew (awaited by close). */
+  private readonly recycling = new Set<Promise<void>>()
+  /** Why a slot could not be made anew. */
+  private broken: unknown = undefined
   private closed = false
 
   private constructor(
@@ -80,10 +84,13 @@ export class DuckAlertStore implements AlertStore {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
+    private readonly slots: readonly StagingSlot[],
     private seq: bigint,
     private eventSeq: bigint,
     private readonly marks: Map<string, number>,
-  ) {}
+  ) {
+    ;[this.filling, ...this.ready] = slots
+  }
 
   /** Opens (creating and migrating) the database file; `:memory:` for a throwaway store. */
   static async open(path: string, o: OpenOptions = {}): Promise<DuckAlertStore> {
@@ -113,15 +120,19 @@ export class DuckAlertStore implements AlertStore {
       },
     })
     const reader = await connect()
+    const slots: StagingSlot[] = []
+    for (let k = 0; k < SLOTS; k++) slots.push(await StagingSlot.open(instance, k))
     const max = async (table: string) =>
       BigInt(String((await writer.runAndReadAll(`SELECT coalesce(max(seq), 0) FROM ${table}`)).getRows()[0]?.[0] ?? 0))
     const marks = new Map((await writer.runAndReadAll('SELECT agent, seq FROM agent_marks')).getRows().map((r) => [String(r[0]), Number(r[1])]))
-    return new DuckAlertStore(path, instance, writer, reader, await max('alerts'), await max('events'), marks)
+    return new DuckAlertStore(path, instance, writer, reader, slots, await max('alerts'), await max('events'), marks)
   }
 
   /** Write jobs queued or running, and alert batches waiting for a commit: the analysis loop's view of store backpressure. */
   get writeDepth(): number {
-    return this.writes.depth + this.pending.length
+    let staged = this.waiting.length + (this.filling?.batches.length ?? 0)
+    for (const slot of this.full) staged += slot.batches.length
+    return this.writes.depth + staged
   }
 
   storedSeqs(): ReadonlyMap<string, number> {
@@ -129,10 +140,10 @@ export class DuckAlertStore implements AlertStore {
   }
 
   /**
-   * The batch is encoded now, on the caller's turn, so that JavaScript prepares the next batch
-   * while DuckDB inserts the previous one. Batches that arrive while a commit runs are committed
-   * together by the next one (group commit); each batch is all in one transaction, with its
-   * events and marks.
+   * The batch is encoded and appended to the filling slot now, on the caller's turn, so that
+   * JavaScript prepares the next batch while DuckDB commits the previous ones. Batches that
+   * arrive while a commit runs are committed together by the next one (group commit); each batch
+   * is all in one transaction, with its events and marks.
    */
   insertAlerts(alerts: readonly AlertDoc[], extras: CommitExtras = {}): Promise<void> {
     const events = extras.events ?? []
@@ -148,8 +159,10 @@ export class DuckAlertStore implements AlertStore {
       this.seq += BigInt(alerts.length)
     }
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ chunks, events, marks, rows: alerts.length + events.length, resolve, reject })
-      if (this.pending.length === 1) void this.writes.run(() => this.commitPending())
+      this.waiting.push({ chunks, events, marks, rows: alerts.length + events.length, resolve, reject })
+      if (this.stuck()) return this.rejectWaiting()
+      this.appendWaiting()
+      this.scheduleCommit()
     })
   }
 
@@ -157,100 +170,101 @@ export class DuckAlertStore implements AlertStore {
     return this.insertAlerts([], { events })
   }
 
-  /** Commits the batches pending now (up to MAX_COMMIT_ROWS) in one transaction. */
-  private async commitPending(): Promise<void> {
-    const take: PendingBatch[] = []
-    let rows = 0
-    while (this.pending.length > 0 && (take.length === 0 || rows + (this.pending[0] as PendingBatch).rows <= MAX_COMMIT_ROWS)) {
-      const p = this.pending.shift() as PendingBatch
-      take.push(p)
-      rows += p.rows
+  /** Appends the waiting batches to the filling slot, moving on to the next slot when one is full. */
+  private appendWaiting(): void {
+    let taken = 0
+    for (const b of this.waiting) {
+      let slot = this.filling
+      if (slot !== undefined && slot.rows > 0 && slot.rows + b.rows > MAX_COMMIT_ROWS) {
+        this.full.push(slot)
+        slot = this.filling = this.ready.shift()
+      }
+      if (slot === undefined) break
+      slot.append(b, () => ++this.eventSeq)
+      taken++
     }
-    if (this.pending.length > 0) void this.writes.run(() => this.commitPending())
-    // Input cannot fail a commit (times are parsed in JavaScript, text is made well-formed, and
-    // the columns use TRY_CAST): a failure is the database's (disk full, I/O), and no batch of
-    // the transaction is stored, so each caller may retry its own.
-    await this.commit(take).then(
-      () => take.forEach((p) => p.resolve()),
-      (err: unknown) => take.forEach((p) => p.reject(err)),
-    )
+    this.waiting = taken === this.waiting.length ? [] : this.waiting.slice(taken)
+  }
+
+  private scheduleCommit(): void {
+    if (this.commitQueued || (this.full.length === 0 && !this.filling?.batches.length)) return
+    this.commitQueued = true
+    void this.writes.run(() => this.commitNext())
   }
 
   /**
-   * One transaction: the batches' alerts, then their events, then their marks. The alerts are
-   * staged before it starts (the staging table is temporary: nothing of it reaches the file).
+   * Commits the next full slot's batches, else the filling slot's (a ready slot takes over), in one transaction.
+   * Input cannot fail a commit (times are parsed in JavaScript, text is made well-formed, and the
+   * columns use TRY_CAST): a failure is the database's (disk full, I/O), and no batch of the
+   * transaction is stored, so each caller may retry its own.
    */
-  private async commit(take: readonly PendingBatch[]): Promise<void> {
+  private async commitNext(): Promise<void> {
+    let slot = this.full.shift()
+    if (slot === undefined) {
+      slot = this.filling as StagingSlot
+      this.filling = this.ready.shift()
+      this.appendWaiting()
+    }
+    const batches = slot.batches
     const marks = new Map<string, number>()
-    for (const p of take) for (const [agent, seq] of p.marks ?? []) if (seq > (marks.get(agent) ?? this.marks.get(agent) ?? 0)) marks.set(agent, seq)
-    const chunks = take.flatMap((p) => p.chunks)
-    // The staging table lives for one commit: DuckDB keeps the memory of deleted rows of a
-    // temporary table (measured: +50 MB per 50 MB batch with DELETE or TRUNCATE), not of a dropped one.
-    if (chunks.length > 0) await this.stage(chunks)
+    for (const p of batches) for (const [agent, seq] of p.marks ?? []) if (seq > (marks.get(agent) ?? this.marks.get(agent) ?? 0)) marks.set(agent, seq)
+    let failure: unknown
     try {
-      await this.writer.run('BEGIN TRANSACTION')
-      try {
-        if (chunks.length > 0) await this.writer.run(STAGED_INSERT)
-        const events = take.flatMap((p) => p.events)
-        if (events.length > 0) await this.appendEvents(events)
-        for (const [agent, seq] of marks) await this.writer.run(UPSERT_MARK, [agent, seq])
-        await this.writer.run('COMMIT')
-      } catch (err) {
-        // A failed COMMIT has already rolled back; ROLLBACK then only says there is no transaction.
-        await this.writer.run('ROLLBACK').catch(() => {})
-        throw err
-      }
-    } finally {
-      if (chunks.length > 0) await this.writer.run(`DROP TABLE temp.main.${STAGING}`)
-    }
-    for (const [agent, seq] of marks) this.marks.set(agent, seq)
-    if (marks.size > 0) crashPointAfterCommit()
-  }
-
-  /** Creates the staging table and appends the chunks to it. */
-  private async stage(chunks: readonly StagedChunk[]): Promise<void> {
-    await this.writer.run(STAGING_DDL)
-    try {
-      const ap = await this.writer.createAppender(STAGING, 'main', 'temp')
-      try {
-        for (const c of chunks) {
-          ap.appendBigInt(c.first)
-          ap.appendVarchar(c.ms)
-          ap.appendVarchar(c.logs)
-          ap.appendBoolean(c.rawLogs)
-          ap.appendVarchar(c.docs)
-          ap.endRow()
-        }
-        ap.flushSync()
-      } finally {
-        ap.closeSync()
-      }
+      slot.seal(marks)
+      await this.writer.run(stagedCommit(slot.index))
+      for (const [agent, seq] of marks) this.marks.set(agent, seq)
+      if (marks.size > 0) crashPointAfterCommit()
     } catch (err) {
-      await this.writer.run(`DROP TABLE temp.main.${STAGING}`)
-      throw err
+      failure = err
+      // A failed COMMIT has already rolled back; ROLLBACK then only says there is no transaction.
+      await this.writer.run('ROLLBACK').catch(() => {})
     }
+    this.recycle(slot)
+    this.commitQueued = false
+    // The next commit is queued before the callers of this one continue (they are resumed from
+    // the next turn): a caller that encodes its next batch at once would otherwise hold DuckDB
+    // idle for as long.
+    this.scheduleCommit()
+    setImmediate(() => {
+      for (const p of batches) {
+        if (failure === undefined) p.resolve()
+        else p.reject(failure)
+      }
+    })
   }
 
-  private async appendEvents(events: readonly Event[]): Promise<void> {
-    const ap: DuckDBAppender = await this.writer.createAppender('events', 'main', DB)
-    try {
-      const now = Date.now()
-      for (const e of events) {
-        ap.appendBigInt(++this.eventSeq)
-        ap.appendTimestamp(timestampValue(toMicros(e.time, now)))
-        ap.appendVarchar(e.agent)
-        ap.appendBigInt(BigInt(e.seq))
-        ap.appendVarchar(e.source)
-        ap.appendVarchar(e.location)
-        ap.appendVarchar(e.kind)
-        ap.appendVarchar(e.raw)
-        ap.appendVarchar(JSON.stringify(e.fields))
-        ap.endRow()
-      }
-      ap.flushSync()
-    } finally {
-      ap.closeSync()
-    }
+  /** Makes a committed slot anew on its own connection, then lets it fill (or wait its turn). */
+  private recycle(slot: StagingSlot): void {
+    const done = slot.reset().then(
+      () => {
+        if (this.closed) return
+        if (this.filling !== undefined) return void this.ready.push(slot)
+        this.filling = slot
+        this.appendWaiting()
+        this.scheduleCommit()
+      },
+      (err: unknown) => {
+        // The slot leaves the ring and the others go on; only a broken database gets here. With
+        // no slot left, waiting batches fail rather than wait forever.
+        this.broken = err
+      },
+    )
+    this.recycling.add(done)
+    void done.finally(() => {
+      this.recycling.delete(done)
+      if (this.stuck()) this.rejectWaiting()
+    })
+  }
+
+  /** True when no slot is left to take batches: every one failed to be made anew. */
+  private stuck(): boolean {
+    return this.broken !== undefined && this.filling === undefined && this.ready.length === 0 && this.recycling.size === 0
+  }
+
+  private rejectWaiting(): void {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const p of waiting) p.reject(this.broken)
   }
 
   async query(text: string, opts: QueryOptions = {}): Promise<QueryResult> {
@@ -380,6 +394,8 @@ export class DuckAlertStore implements AlertStore {
     await this.writes.run(async () => {
       await this.writer.run(`CHECKPOINT ${DB}`)
     })
+    await Promise.all(this.recycling)
+    for (const slot of this.slots) slot.close()
     this.reader.closeSync()
     this.writer.closeSync()
     this.instance.closeSync()

@@ -72,3 +72,27 @@ test('a data directory from before: the marks kept in state.sqlite seed the tabl
   t.after(() => s.close())
   assert.deepEqual([...s.alerts.storedSeqs()].sort(), [['000', 7], ['001', 40]])
 })
+
+test('batches kept in flight beyond one commit: each alert, event and mark is stored once, in submission order', async (t) => {
+  const s = await openEmbeddedStore(tmpDir(t))
+  t.after(() => s.close())
+  // 16 batches of 9,000 alerts are more than one transaction takes (131,072 rows): the staging
+  // slots fill, queue and commit in turn while batches keep arriving.
+  const batches = 16
+  const size = 9_000
+  const pending: Promise<void>[] = []
+  for (let b = 0; b < batches; b++) {
+    const alerts = Array.from({ length: size }, (_, k) => alert(b * size + k))
+    pending.push(s.alerts.insertAlerts(alerts, { events: [ev(b + 1)], marks: new Map([['001', b + 1]]) }))
+  }
+  await Promise.all(pending)
+  assert.deepEqual(await s.alerts.stats().then((x) => [x.alerts, x.events]), [batches * size, batches])
+  assert.deepEqual([...s.alerts.storedSeqs()], [['001', batches]])
+  // Ids are `<epoch second>.<seq>`: one per alert, and the seqs follow the submission order.
+  const r = await s.alerts.query('| stats count, dc(id)')
+  assert.deepEqual(r.rows, [{ count: batches * size, 'dc(id)': batches * size }])
+  const last = await s.alerts.query('| sort -timestamp | head 1')
+  const doc = last.rows[0] as { id: string; full_log: string }
+  assert.equal(doc.full_log, `line ${batches * size - 1}`)
+  assert.equal(doc.id.split('.')[1], String(batches * size))
+})
