@@ -9,7 +9,7 @@ import pino, { type Logger } from 'pino'
 import type { Event } from '../event/index.js'
 import { AppArmorStatePoller } from '../sources/apparmor-state/index.js'
 import type * as Fim from '../sources/fim/index.js'
-import type { FimConfig, FimMonitor, WhoData } from '../sources/fim/index.js'
+import type { FimConfig, FimEmit, FimMonitor, WhoData } from '../sources/fim/index.js'
 import { AudispSource } from '../sources/audisp.js'
 import { FileSource } from '../sources/file/index.js'
 import { JournaldSource, type JournaldPosition } from '../sources/journald.js'
@@ -115,13 +115,18 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
       ),
     cfg.status_interval_ms,
   )
-  const spoolWhole = (what: string) => (e: Event) =>
-    void pipeline.appendEvents([e]).catch((err: Error) => log.error({ err }, `Could not spool ${what} event.`))
+  /** Events that come whole (FIM, AppArmor state) go into the spool as they come; the promise settles once spooled. */
+  const spoolNow = (what: string) => (e: Event) =>
+    pipeline.appendEvents([e]).catch((err: Error) => {
+      log.error({ err }, `Could not spool ${what} event.`)
+      throw err
+    })
+  const spoolWhole = (what: string) => (e: Event) => void spoolNow(what)(e).catch(() => undefined)
   const aaState = cfg.sources.apparmor_state
     ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolWhole('an AppArmor state') })
     : undefined
   await aaState?.start()
-  const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolWhole('a FIM'), log) : undefined
+  const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolNow('a FIM'), log) : undefined
 
   const shipping = shipper.run(stopShipping.signal)
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
@@ -162,7 +167,7 @@ async function startFim(
   m: typeof Fim,
   cfg: AgentConfig,
   whodata: WhoData | undefined,
-  emit: (e: Event) => void,
+  emit: FimEmit,
   log: Logger,
 ): Promise<FimMonitor | undefined> {
   let config: FimConfig | undefined

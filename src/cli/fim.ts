@@ -65,8 +65,11 @@ async function scan(o: FimOptions, record: boolean): Promise<ExitCode> {
   const events: Event[] = []
   try {
     const errors: string[] = []
-    const engine = new FimEngine(cfg, db, (e) => events.push(e), { onError: (p, err) => errors.push(`${p}: ${err.message}`) })
+    const engine = new FimEngine(cfg, db, (e) => void events.push(e), { onError: (p, err) => errors.push(`${p}: ${err.message}`) })
+    // Changes an earlier run (a `fim watch` that crashed) recorded but never reported come first.
+    engine.replayOutbox()
     const stats = await engine.scan('scheduled')
+    await engine.settled()
     for (const e of errors) process.stderr.write(`armorwatch: ${e}\n`)
     if (record) {
       // `baseline` accepts the current state: what changed is recorded, not reported.

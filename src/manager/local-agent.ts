@@ -90,11 +90,16 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
   const stopShipping = new AbortController()
   const shipping = new Shipper(spool, busTarget(o.bus, o.storedSeq), { minBackoffMs: 50, maxBackoffMs: 2000 }).run(stopShipping.signal)
 
-  // FIM and AppArmor state events come whole: into the spool as they come.
-  const spoolWhole = (e: Event): void => void pipeline.appendEvents([e]).catch((err: Error) => o.onError?.(err))
+  // FIM and AppArmor state events come whole: into the spool as they come (FIM waits until they are, see FimEmit).
+  const spoolNow = (e: Event): Promise<void> =>
+    pipeline.appendEvents([e]).catch((err: Error) => {
+      o.onError?.(err)
+      throw err
+    })
+  const spoolWhole = (e: Event): void => void spoolNow(e).catch(() => undefined)
   const state = o.apparmorState ? new AppArmorStatePoller({ ...o.apparmorState, emit: spoolWhole }) : undefined
   await state?.start()
-  const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: spoolWhole }) : undefined
+  const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: spoolNow }) : undefined
   await fim?.start()
 
   const stopSources = new AbortController()

@@ -1,6 +1,7 @@
 /**
  * The FIM baseline in the agent's SQLite database (better-sqlite3): one row per monitored file,
- * and for report_changes paths the previous content, deflate-compressed, within a disk quota.
+ * for report_changes paths the previous content, deflate-compressed, within a disk quota, and an
+ * outbox of changes whose events are not yet known to be spooled.
  */
 import Database from 'better-sqlite3'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
@@ -21,6 +22,8 @@ export class Baseline {
   readonly #putContent: Database.Statement<[string, Buffer, number]>
   readonly #delContent: Database.Statement<[string]>
   readonly #contentSize: Database.Statement<[string], { n: number }>
+  readonly #putOutbox: Database.Statement<[string]>
+  readonly #delOutbox: Database.Statement<[number]>
   #contentBytes: number
 
   /** Opens (creating) the baseline at `file`; `:memory:` for a throwaway one. */
@@ -36,6 +39,7 @@ export class Baseline {
         inode INTEGER NOT NULL, dev INTEGER NOT NULL, mtime INTEGER NOT NULL,
         md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha256 TEXT NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS fim_content (path TEXT PRIMARY KEY, data BLOB NOT NULL, raw_size INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS fim_outbox (id INTEGER PRIMARY KEY, change TEXT NOT NULL);
     `)
     const version = this.#db.prepare<[], { value: string }>("SELECT value FROM fim_meta WHERE key = 'schema'").get()
     if (!version) this.#db.prepare("INSERT INTO fim_meta VALUES ('schema', ?)").run(SCHEMA_VERSION)
@@ -51,6 +55,8 @@ export class Baseline {
     this.#putContent = this.#db.prepare('INSERT OR REPLACE INTO fim_content VALUES (?, ?, ?)')
     this.#delContent = this.#db.prepare('DELETE FROM fim_content WHERE path = ?')
     this.#contentSize = this.#db.prepare('SELECT length(data) AS n FROM fim_content WHERE path = ?')
+    this.#putOutbox = this.#db.prepare('INSERT INTO fim_outbox (change) VALUES (?)')
+    this.#delOutbox = this.#db.prepare('DELETE FROM fim_outbox WHERE id = ?')
     this.#contentBytes = this.#db.prepare<[], { n: number | null }>('SELECT sum(length(data)) AS n FROM fim_content').get()?.n ?? 0
   }
 
@@ -90,6 +96,24 @@ export class Baseline {
       if (this.#db.inTransaction) this.#db.exec('ROLLBACK')
       throw err
     }
+  }
+
+  /**
+   * Records a change (as JSON) whose event is on its way: written with the baseline update that
+   * found it, so that a crash before the event is spooled leaves the change here, not lost.
+   */
+  putOutbox(changeJson: string): number {
+    return Number(this.#putOutbox.run(changeJson).lastInsertRowid)
+  }
+
+  /** The change's event is spooled. */
+  deleteOutbox(id: number): void {
+    this.#delOutbox.run(id)
+  }
+
+  /** Changes whose events may not have been spooled (a crash, a stop before the spool took them), oldest first. */
+  outbox(): { id: number; change: string }[] {
+    return this.#db.prepare<[], { id: number; change: string }>('SELECT id, change FROM fim_outbox ORDER BY id').all()
   }
 
   /** Whether `root` has had a complete scan (its first scan records files without events). */

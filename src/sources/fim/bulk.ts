@@ -10,11 +10,14 @@ import { randomUUID } from 'node:crypto'
 import type { Event } from '../../event/event.js'
 import { bulkEvent, fimEvent, type FimChange, type FimMode } from './events.js'
 
+/** Sends an event with the changes it carries one by one (none for a bulk summary). */
+export type ChangeEmit = (e: Event, changes: readonly FimChange[]) => void
+
 export interface BurstOptions {
   threshold: number
   windowMs: number
   quietMs: number
-  emit: (e: Event) => void
+  emit: ChangeEmit
   now?: () => number
 }
 
@@ -38,12 +41,12 @@ export class BurstGate {
     this.#last = now
     if (!inBurst) {
       this.#opener = c
-      this.#o.emit(fimEvent(c))
+      this.#o.emit(fimEvent(c), [c])
       return
     }
     if (this.#bulk) {
       this.#bulk.changes.push(c)
-      this.#o.emit(tagged(c, this.#bulk.id))
+      this.#o.emit(tagged(c, this.#bulk.id), [c])
     } else {
       this.#held.push(c)
       if (this.#held.length + (this.#opener ? 1 : 0) >= this.#o.threshold) this.#startBulk(c.mode)
@@ -55,7 +58,7 @@ export class BurstGate {
     const id = randomUUID()
     // The opener already went out unmarked, but it is part of the burst and of its summary.
     this.#bulk = { id, mode, changes: this.#opener ? [this.#opener, ...this.#held] : [...this.#held] }
-    for (const h of this.#held) this.#o.emit(tagged(h, id))
+    for (const h of this.#held) this.#o.emit(tagged(h, id), [h])
     this.#held = []
   }
 
@@ -69,11 +72,11 @@ export class BurstGate {
   flush(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
-    for (const h of this.#held) this.#o.emit(fimEvent(h))
+    for (const h of this.#held) this.#o.emit(fimEvent(h), [h])
     this.#held = []
     this.#opener = undefined
     if (this.#bulk) {
-      this.#o.emit(bulkEvent(this.#bulk.id, this.#bulk.mode, this.#bulk.changes, new Date()))
+      this.#o.emit(bulkEvent(this.#bulk.id, this.#bulk.mode, this.#bulk.changes, new Date()), [])
       this.#bulk = undefined
     }
   }
@@ -86,12 +89,12 @@ function tagged(c: FimChange, id: string): Event {
 }
 
 /** A scan's changes, all known at its end: marked and summarised when there are enough of them. */
-export function emitScanChanges(changes: readonly FimChange[], mode: FimMode, threshold: number, emit: (e: Event) => void): void {
+export function emitScanChanges(changes: readonly FimChange[], mode: FimMode, threshold: number, emit: ChangeEmit): void {
   if (changes.length < threshold) {
-    for (const c of changes) emit(fimEvent(c))
+    for (const c of changes) emit(fimEvent(c), [c])
     return
   }
   const id = randomUUID()
-  for (const c of changes) emit(tagged(c, id))
-  emit(bulkEvent(id, mode, changes, new Date()))
+  for (const c of changes) emit(tagged(c, id), [c])
+  emit(bulkEvent(id, mode, changes, new Date()), [])
 }

@@ -9,7 +9,7 @@ import { BurstGate, emitScanChanges } from './bulk.js'
 import type { CompiledDirectory, FimConfig } from './config.js'
 import { DIFF_MESSAGES, unifiedDiff } from './diff.js'
 import { IdNames, readEntry, type FileEntry } from './entry.js'
-import { changedAttributes, type AuditInfo, type FimChange, type FimMode } from './events.js'
+import { changedAttributes, changeFromJson, fimEvent, type AuditInfo, type FimChange, type FimMode } from './events.js'
 import { covers, walk } from './walk.js'
 
 export interface ScanStats {
@@ -32,25 +32,82 @@ export interface EngineOptions {
   onError?: (path: string, err: Error) => void
 }
 
+/**
+ * Sends an event out; a promise, if returned, settles once the event is durable (spooled). Until
+ * then the changes it carries stay in the baseline's outbox, and a rejection leaves them there.
+ */
+export type FimEmit = (e: Event) => void | Promise<void>
+
 /** Content-bearing attributes: a diff is worth computing only when one of these changed. */
 const CONTENT = new Set(['size', 'md5', 'sha1', 'sha256', 'type'])
 
 export class FimEngine {
   readonly #cfg: FimConfig
   readonly #db: Baseline
-  readonly #emit: (e: Event) => void
+  readonly #emit: FimEmit
   readonly #o: EngineOptions
   readonly #gate: BurstGate
   #names: IdNames | undefined
   /** Paths whose previous content was refused by the disk quota: their next diff says so. */
   readonly #quotaMissed = new Set<string>()
+  /** The outbox row of each change on its way out. */
+  readonly #outboxIds = new WeakMap<FimChange, number>()
+  /** Events not yet known to be spooled. */
+  readonly #unacked = new Set<Promise<void>>()
 
-  constructor(cfg: FimConfig, db: Baseline, emit: (e: Event) => void, o: EngineOptions = {}) {
+  constructor(cfg: FimConfig, db: Baseline, emit: FimEmit, o: EngineOptions = {}) {
     this.#cfg = cfg
     this.#db = db
     this.#emit = emit
     this.#o = o
-    this.#gate = new BurstGate({ threshold: cfg.bulk_threshold, windowMs: cfg.bulk_window_ms, quietMs: cfg.bulk_quiet_ms, emit })
+    this.#gate = new BurstGate({ threshold: cfg.bulk_threshold, windowMs: cfg.bulk_window_ms, quietMs: cfg.bulk_quiet_ms, emit: this.#send })
+  }
+
+  /**
+   * Puts a change into the outbox, in the transaction of the baseline update that found it: the
+   * baseline then never moves past a change whose event could still be lost.
+   */
+  #hold(c: FimChange): void {
+    this.#outboxIds.set(c, this.#db.putOutbox(JSON.stringify(c)))
+  }
+
+  /** Sends an event; once it is spooled, the changes it carries leave the outbox. */
+  #send = (e: Event, changes: readonly FimChange[]): void => {
+    const ids = changes.map((c) => this.#outboxIds.get(c)).filter((id): id is number => id !== undefined)
+    const spooled = this.#emit(e)
+    if (ids.length === 0) return
+    const ack = Promise.resolve(spooled).then(
+      () => ids.forEach((id) => this.#db.deleteOutbox(id)),
+      () => undefined, // not spooled: the change stays in the outbox and is sent again at the next start
+    )
+    this.#unacked.add(ack)
+    void ack.finally(() => this.#unacked.delete(ack))
+  }
+
+  /**
+   * Sends again the changes a previous run recorded but may not have spooled (it crashed or was
+   * stopped first): at least once, so a change spooled just before a crash may come twice.
+   */
+  replayOutbox(): number {
+    const rows = this.#db.outbox()
+    for (const row of rows) {
+      let c: FimChange
+      try {
+        c = changeFromJson(row.change)
+      } catch (err) {
+        this.#db.deleteOutbox(row.id)
+        this.#o.onError?.('fim outbox', new Error(`unreadable outbox entry ${row.id} dropped: ${(err as Error).message}`))
+        continue
+      }
+      this.#outboxIds.set(c, row.id)
+      this.#send(fimEvent(c), [c])
+    }
+    return rows.length
+  }
+
+  /** Resolves when every event sent so far is spooled or has failed to be (stop, before closing the baseline). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#unacked)
   }
 
   async #idNames(refresh = false): Promise<IdNames> {
@@ -134,10 +191,17 @@ export class FimEngine {
     } else {
       for (const p of this.#db.under(path).keys()) paths.add(p)
     }
-    for (const p of paths) {
-      const c = await this.compare(p, this.directoryFor(p) ?? dir, mode, this.#db.get(p), audit)
-      if (c) this.#gate.push(c)
-    }
+    const changes: FimChange[] = []
+    await this.#db.batchAsync(async () => {
+      for (const p of paths) {
+        const c = await this.compare(p, this.directoryFor(p) ?? dir, mode, this.#db.get(p), audit)
+        if (c) {
+          this.#hold(c)
+          changes.push(c)
+        }
+      }
+    })
+    for (const c of changes) this.#gate.push(c)
   }
 
   #onError = (path: string, err: Error): void => {
@@ -172,7 +236,10 @@ export class FimEngine {
           known.delete(p)
           const job = this.compare(p, dir, mode, before).then(
             (c) => {
-              if (c && !initial) pending.push(c)
+              if (c && !initial) {
+                this.#hold(c)
+                pending.push(c)
+              }
             },
             (err: Error) => onError(p, err),
           )
@@ -190,7 +257,10 @@ export class FimEngine {
             continue
           }
           const c = await this.compare(p, dir, mode, before)
-          if (c && !initial) pending.push(c)
+          if (c && !initial) {
+            this.#hold(c)
+            pending.push(c)
+          }
         }
       })
       this.#db.markScanned(dir.path)
@@ -198,7 +268,7 @@ export class FimEngine {
       changes.push(...pending)
     }
     for (const c of changes) stats[c.event]++
-    emitScanChanges(changes, mode, this.#cfg.bulk_threshold, this.#emit)
+    emitScanChanges(changes, mode, this.#cfg.bulk_threshold, this.#send)
     stats.ms = performance.now() - t0
     return stats
   }

@@ -66,6 +66,13 @@ export interface FimChange {
   time: Date
 }
 
+/** A change read back from its JSON (the baseline's outbox): the time becomes a Date again. */
+export function changeFromJson(json: string): FimChange {
+  const c = JSON.parse(json) as FimChange & { time: string }
+  if (typeof c !== 'object' || c === null || typeof c.path !== 'string' || typeof c.event !== 'string') throw new Error('not a FIM change')
+  return { ...c, time: new Date(c.time), tags: c.tags ?? [], changed: c.changed ?? [] }
+}
+
 function flattenAudit(audit: AuditInfo, into: Fields): void {
   for (const [group, value] of Object.entries(audit)) {
     for (const [k, v] of Object.entries(value as Record<string, string | undefined>)) {

@@ -8,14 +8,15 @@ import { stat } from 'node:fs/promises'
 import type { Event } from '../../event/event.js'
 import { Baseline } from './baseline.js'
 import type { CompiledDirectory, FimConfig } from './config.js'
-import { FimEngine, type ScanStats } from './engine.js'
+import { FimEngine, type FimEmit, type ScanStats } from './engine.js'
 import { auditStatus, auditWatch, type WhoData } from './whodata.js'
 
 export interface FimMonitorOptions {
   config: FimConfig
   /** The baseline database file (created if missing), or an open Baseline. */
   database: string | Baseline
-  emit: (e: Event) => void
+  /** Sends an event out; return a promise that settles once it is spooled, so FIM knows it is safe (engine.ts, FimEmit). */
+  emit: FimEmit
   /** Root for /etc/passwd and /etc/group (user and group names). */
   idRoot?: string
   /**
@@ -68,8 +69,13 @@ export class FimMonitor {
     this.#db = typeof o.database === 'string' ? new Baseline(o.database) : o.database
     this.#engine = new FimEngine(o.config, this.#db, o.emit, {
       idRoot: o.idRoot,
-      onError: (path, err) => o.emit(fimNotice('fim_read_failed', `FIM could not read '${path}': ${err.message}`, { 'fim.path': path })),
+      onError: (path, err) => this.#notify(fimNotice('fim_read_failed', `FIM could not read '${path}': ${err.message}`, { 'fim.path': path })),
     })
+  }
+
+  /** A notice about FIM itself: nothing waits for it to be spooled (a failure is the emitter's to report). */
+  #notify(e: Event): void {
+    void Promise.resolve(this.#o.emit(e)).catch(() => undefined)
   }
 
   get engine(): FimEngine {
@@ -85,11 +91,12 @@ export class FimMonitor {
 
   async start(): Promise<void> {
     this.#stopped = false
+    this.#engine.replayOutbox()
     await this.#subscribeAll()
     await this.#addAuditWatches()
     if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)
     this.#interval = setInterval(() => {
-      void this.scan().catch((err: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM scheduled scan failed: ${err.message}`)))
+      void this.scan().catch((err: Error) => this.#notify(fimNotice('fim_scan_failed', `FIM scheduled scan failed: ${err.message}`)))
     }, this.#o.config.frequency_secs * 1000)
     this.#interval.unref()
     await this.ready
@@ -119,7 +126,7 @@ export class FimMonitor {
           reason = `auditctl -w ${dir.path} failed: ${(err as Error).message.split('\n')[0]}`
         }
       }
-      this.#o.emit(fimNotice('fim_whodata_unavailable', `Who-data unavailable for '${dir.path}' (${reason}): monitored in realtime mode without user and process.`, { 'fim.path': dir.path }))
+      this.#notify(fimNotice('fim_whodata_unavailable', `Who-data unavailable for '${dir.path}' (${reason}): monitored in realtime mode without user and process.`, { 'fim.path': dir.path }))
     }
   }
 
@@ -135,7 +142,7 @@ export class FimMonitor {
         const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, err, events), { backend: 'inotify' })
         this.#subs.set(dir.path, { sub, ino: st.ino })
       } catch (err) {
-        this.#o.emit(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
+        this.#notify(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
       }
     }
   }
@@ -144,8 +151,8 @@ export class FimMonitor {
     if (this.#stopped) return
     const limit = this.#o.rescanBatchSize ?? 2000
     if (err || events.length >= limit) {
-      this.#o.emit(fimNotice('fim_realtime_rescan', err ? `Real-time watch of '${dir.path}' failed (${err.message}): rescanning it.` : `Real-time burst of ${events.length} changes under '${dir.path}': rescanning it.`, { 'fim.path': dir.path }))
-      void this.scan('realtime', [dir]).catch((e: Error) => this.#o.emit(fimNotice('fim_scan_failed', `FIM rescan of '${dir.path}' failed: ${e.message}`, { 'fim.path': dir.path })))
+      this.#notify(fimNotice('fim_realtime_rescan', err ? `Real-time watch of '${dir.path}' failed (${err.message}): rescanning it.` : `Real-time burst of ${events.length} changes under '${dir.path}': rescanning it.`, { 'fim.path': dir.path }))
+      void this.scan('realtime', [dir]).catch((e: Error) => this.#notify(fimNotice('fim_scan_failed', `FIM rescan of '${dir.path}' failed: ${e.message}`, { 'fim.path': dir.path })))
       return
     }
     if (events.some((e) => e.path === dir.path && e.type === 'delete')) {
@@ -162,7 +169,7 @@ export class FimMonitor {
         e.path,
         setTimeout(() => {
           this.#timers.delete(e.path)
-          void this.#check(dir, e.path).catch((err: Error) => this.#o.emit(fimNotice('fim_read_failed', `FIM could not check '${e.path}': ${err.message}`, { 'fim.path': e.path })))
+          void this.#check(dir, e.path).catch((err: Error) => this.#notify(fimNotice('fim_read_failed', `FIM could not check '${e.path}': ${err.message}`, { 'fim.path': e.path })))
         }, delay),
       )
     }
@@ -194,6 +201,7 @@ export class FimMonitor {
     for (const dir of this.#auditWatched.splice(0)) await auditWatch(dir, true, this.#o.auditctl).catch(() => undefined)
     await this.#queue
     this.#engine.flush()
+    await this.#engine.settled()
     if (this.#ownsDb) this.#db.close()
   }
 }

@@ -198,3 +198,49 @@ test('commonDirectory', () => {
   assert.equal(commonDirectory(['/etc/a', '/usr/b']), '/')
   assert.equal(commonDirectory(['/etc/apparmor.d/x', '/etc/apparmor.dx/y']), '/etc')
 })
+
+test('a change whose event was never spooled stays in the outbox and is sent at the next start; a spooled one is not', async (t) => {
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  const ad = join(dir, 'apparmor.d')
+  mkdirSync(ad)
+  writeFileSync(join(ad, 'usr.bin.test'), PROFILE)
+  const cfg = configFor({ directories: [{ path: ad, tags: ['apparmor'] }] })
+  const file = join(dir, 'fim.db')
+
+  // Run 1: the baseline moves past two changes, but the spool refuses one event and never answers for the other (a crash).
+  let db = new Baseline(file)
+  const refused: string[] = []
+  const first = new FimEngine(cfg, db, (e) => {
+    if (e.fields['syscheck.event'] === 'modified') {
+      refused.push(String(e.fields['syscheck.path']))
+      return Promise.reject(new Error('spool full'))
+    }
+    return new Promise<void>(() => {})
+  })
+  await first.scan()
+  writeFileSync(join(ad, 'usr.bin.test'), PROFILE.replace('r,', 'rw,'))
+  await first.check(join(ad, 'usr.bin.test'))
+  writeFileSync(join(ad, 'usr.sbin.new'), PROFILE)
+  await first.scan()
+  assert.deepEqual(refused, [join(ad, 'usr.bin.test')])
+  await new Promise((r) => setImmediate(r))
+  db.close()
+
+  // Run 2: the baseline already matches the files, so only the outbox can tell; both changes come again, in order.
+  db = new Baseline(file)
+  const c = collector()
+  const second = new FimEngine(cfg, db, c.emit)
+  assert.equal(second.replayOutbox(), 2)
+  await second.settled()
+  assert.deepEqual(c.events.map((e) => [e.fields['syscheck.event'], e.fields['syscheck.path']]), [['modified', join(ad, 'usr.bin.test')], ['added', join(ad, 'usr.sbin.new')]])
+  assert.deepEqual(c.events[0]?.fields['syscheck.tags'], ['apparmor'])
+  assert.equal(typeof c.events[0]?.time, 'string')
+  assert.equal((await second.scan()).modified + (await second.scan()).added, 0)
+  db.close()
+
+  // Run 3: spooled means gone.
+  db = new Baseline(file)
+  t.after(() => db.close())
+  assert.equal(new FimEngine(cfg, db, collector().emit).replayOutbox(), 0)
+})
