@@ -47,6 +47,7 @@ export type Stage =
   | { readonly type: 'sort'; readonly keys: readonly SortKey[]; readonly pos: number }
   | { readonly type: 'head'; readonly n: number; readonly pos: number }
   | { readonly type: 'fields'; readonly names: readonly string[]; readonly pos: number }
+  | { readonly type: 'dedup'; readonly by: readonly string[]; readonly pos: number }
 
 export interface Query {
   readonly filter: Expr

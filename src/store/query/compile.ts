@@ -261,12 +261,13 @@ export function compileQuery(q: Query, d: Dialect, opts: CompileOptions = {}): C
   let order: string | undefined
   let limit: number | undefined
   let fields: string[] | undefined
+  let dedup: string[] | undefined
   for (const s of q.stages) {
     switch (s.type) {
       case 'stats':
       case 'top':
       case 'timechart':
-        if (agg || order !== undefined || limit !== undefined || fields) {
+        if (agg || order !== undefined || limit !== undefined || fields || dedup) {
           throw new QueryError(`${s.type} must be the first command of the pipeline, and only one`, s.pos)
         }
         agg = c.aggregate(s, where)
@@ -294,6 +295,14 @@ export function compileQuery(q: Query, d: Dialect, opts: CompileOptions = {}): C
         fields = [...s.names]
         break
       }
+      case 'dedup':
+        if (agg) throw new QueryError('dedup keeps whole alerts: it cannot follow stats, top or timechart', s.pos)
+        if (limit !== undefined) throw new QueryError('dedup after head: put dedup before head', s.pos)
+        dedup = s.by.map((f) => {
+          if (COLUMN_BY_FIELD.get(canonicalField(f))?.type === 'list') throw new QueryError(`${f} is a list: dedup takes single-valued fields`, s.pos)
+          return c.valueExpr(f, s.pos, false)
+        })
+        break
     }
   }
 
@@ -303,6 +312,13 @@ export function compileQuery(q: Query, d: Dialect, opts: CompileOptions = {}): C
     return { kind: 'aggregate', sql, params: c.params, columns: agg.columns, ...chart, ...(fields ? { fields } : {}) }
   }
   const n = limit ?? Math.min(Math.max(1, opts.limit ?? 100), MAX_ROWS)
-  const sql = `SELECT doc, full_log FROM alerts WHERE ${where} ORDER BY ${order ? order + ', ' : ''}ts DESC, seq DESC LIMIT ${c.p(n)}`
+  const searchOrder = `${order ? order + ', ' : ''}ts DESC, seq DESC`
+  // dedup: the first alert in the search order for each combination of values; as in Splunk,
+  // alerts without a value for one of the fields are left out.
+  const from = dedup
+    ? `(SELECT *, row_number() OVER (PARTITION BY ${dedup.join(', ')} ORDER BY ${searchOrder}) AS "rn"
+        FROM alerts WHERE ${where} AND ${dedup.map((v) => `${v} IS NOT NULL`).join(' AND ')}) AS d WHERE "rn" = 1`
+    : `alerts WHERE ${where}`
+  const sql = `SELECT doc, full_log FROM ${from} ORDER BY ${searchOrder} LIMIT ${c.p(n)}`
   return { kind: 'search', sql, params: c.params, columns: [], ...(fields ? { fields } : {}) }
 }

@@ -200,12 +200,7 @@ class Parser {
       case 'top': {
         let n = 10
         if (this.peek.type === 'word' && /^\d+$/.test(this.peek.text)) n = this.count(this.next())
-        const by = [this.field()]
-        while (this.peek.type === 'comma') {
-          this.next()
-          by.push(this.field())
-        }
-        return { type: 'top', n, by, pos: t.pos }
+        return { type: 'top', n, by: this.fieldList(), pos: t.pos }
       }
       case 'timechart': {
         let spanSeconds = 3600
@@ -234,17 +229,23 @@ class Parser {
       }
       case 'head':
         return { type: 'head', n: this.count(this.expect('word', 'a number after head')), pos: t.pos }
-      case 'fields': {
-        const names = [this.field()]
-        while (this.peek.type === 'comma') {
-          this.next()
-          names.push(this.field())
-        }
-        return { type: 'fields', names, pos: t.pos }
-      }
+      case 'fields':
+        return { type: 'fields', names: this.fieldList(), pos: t.pos }
+      case 'dedup':
+        return { type: 'dedup', by: this.fieldList(), pos: t.pos }
       default:
-        throw new QueryError(`unknown command '${t.text}' (use stats, top, timechart, sort, head or fields)`, t.pos)
+        throw new QueryError(`unknown command '${t.text}' (use stats, top, timechart, sort, head, fields or dedup)`, t.pos)
     }
+  }
+
+  /** `f1, f2, ...`: one field at least. */
+  private fieldList(): string[] {
+    const names = [this.field()]
+    while (this.peek.type === 'comma') {
+      this.next()
+      names.push(this.field())
+    }
+    return names
   }
 
   private count(t: Token): number {

@@ -52,6 +52,7 @@ test('errors point at the offending column', () => {
   fails('rule.id:', 9, /expected a value after 'rule.id:'/)
   fails('"open', 1, /unterminated quoted string/)
   fails('a | frobnicate', 5, /unknown command 'frobnicate'/)
+  fails('| dedup', 8, /expected a field name, found end of query/)
   fails('a | head zero', 10, /expected a number/)
   fails('a | head 0', 10, /between 1 and/)
   fails('| timechart span=1y', 18, /invalid span/)

@@ -124,6 +124,22 @@ test('top, sort, head and fields', async () => {
   assert.deepEqual(await agg('| stats count by agent.name | fields agent.name'), [{ 'agent.name': 'web1' }, { 'agent.name': 'db1' }, { 'agent.name': 'build' }])
 })
 
+test('dedup keeps the first alert of each value in the search order, and leaves out alerts without one', async () => {
+  const ids = async (q: string) => (await store.query(q)).rows.map((r) => Number(String(r.id).split('.')[1]))
+  assert.deepEqual(await ids('| dedup agent.name'), [12, 11, 10])
+  assert.deepEqual(await ids('| sort rule.level | dedup agent.name'), [10, 8, 7])
+  assert.deepEqual(await ids('| dedup agent.name | head 2'), [12, 11])
+  assert.deepEqual(await search('apparmor.operation: * | dedup agent.name, apparmor.operation'), [2, 3, 4, 5, 9, 11, 12])
+  assert.deepEqual(await search('| dedup srcuser'), [10])
+  assert.deepEqual(await agg('rule.groups: fim | dedup agent.name | fields agent.name, rule.id'), [
+    { 'agent.name': 'web1', 'rule.id': '100603' },
+    { 'agent.name': 'db1', 'rule.id': '100602' },
+  ])
+  for (const q of ['| stats count | dedup agent.name', '| dedup rule.groups', '| head 2 | dedup agent.name', '| dedup agent.name | stats count']) {
+    await assert.rejects(store.query(q), QueryError, q)
+  }
+})
+
 test('timechart buckets by span, split by a field', async () => {
   assert.deepEqual(await agg('rule.groups: apparmor | timechart span=1h count'), [
     { time: '2026-11-20T10:00:00.000Z', count: 3 },
