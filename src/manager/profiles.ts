@@ -8,7 +8,7 @@
  */
 import { fileNameFor } from '../apparmor/profile/suggest.js'
 import type { AlertDoc } from '../store/alert.js'
-import type { TimeRange } from '../store/query/index.js'
+import { MAX_ROWS, type TimeRange } from '../store/query/index.js'
 import { phrase } from '../store/query/compose.js'
 import { searchAlerts, type RunQuery } from './alert-query.js'
 import { DENIAL } from './security.js'
@@ -27,8 +27,6 @@ export interface ProfileRow {
 }
 
 const CHANGES = 'data.apparmor_state.change: (profile_loaded OR profile_removed OR mode_changed OR disabled OR all_profiles_removed)'
-/** State changes applied after an inventory, at most this many per agent (newest kept). */
-const MAX_CHANGES = 1000
 
 /** securityfs says `user` for what aa-status calls prompt mode. */
 function modeOf(v: unknown): Mode | null {
@@ -61,22 +59,43 @@ interface AgentModes {
   readonly modes: Map<string, Mode | null>
 }
 
-/** Each agent's current profile modes (optionally one agent's only). */
+/**
+ * Each agent's current profile modes (optionally one agent's only), in three queries whatever the
+ * size of the fleet: the agents, each one's newest inventory (`dedup`), and the state changes
+ * since the oldest of those, applied per agent to what came after its own inventory.
+ */
 export async function currentModes(run: RunQuery, agent?: string): Promise<Map<string, AgentModes>> {
   const only = agent !== undefined ? ` AND agent.id: ${phrase(agent)}` : ''
   const out = new Map<string, AgentModes>()
-  const agents = await run(`(data.apparmor_state.change: inventory OR ${CHANGES})${only} | stats max(timestamp) by agent.id, agent.name`, {})
+  const [agents, inventories] = await Promise.all([
+    run(`(data.apparmor_state.change: inventory OR ${CHANGES})${only} | stats max(timestamp) by agent.id, agent.name`, {}),
+    searchAlerts(run, `data.apparmor_state.change: inventory${only} | dedup agent.id`, {}, MAX_ROWS),
+  ])
+  const inventoryOf = new Map(inventories.map((inv) => [str(inv.agent?.id), inv]))
+  // Agents without an inventory take every change; the others only those after it.
+  const oldest = agents.rows.some((r) => !inventoryOf.has(str(r['agent.id'])))
+    ? undefined
+    : Math.min(...inventories.map((inv) => Date.parse(inv.timestamp)))
+  const range: TimeRange = oldest !== undefined && Number.isFinite(oldest) ? { from: new Date(oldest + 1).toISOString() } : {}
+  const changes = await searchAlerts(run, `${CHANGES}${only}`, range, MAX_ROWS)
+  const changesOf = new Map<string, AlertDoc[]>()
+  // Searches come newest first; changes apply oldest first.
+  for (const c of changes.reverse()) {
+    const id = str(c.agent?.id)
+    const inv = inventoryOf.get(id)
+    if (inv && Date.parse(c.timestamp) <= Date.parse(inv.timestamp)) continue
+    const list = changesOf.get(id) ?? []
+    list.push(c)
+    changesOf.set(id, list)
+  }
   for (const row of agents.rows) {
     const id = str(row['agent.id'])
     if (out.has(id)) continue
-    const [inv] = await searchAlerts(run, `data.apparmor_state.change: inventory AND agent.id: ${phrase(id)}`, {}, 1)
+    const inv = inventoryOf.get(id)
     const modes = new Map<string, Mode | null>()
     const profiles = inv ? state(inv, 'profiles') : undefined
     if (profiles && typeof profiles === 'object') for (const [p, m] of Object.entries(profiles)) modes.set(p, modeOf(m))
-    const after: TimeRange = inv ? { from: new Date(Date.parse(inv.timestamp) + 1).toISOString() } : {}
-    const changes = await searchAlerts(run, `${CHANGES} AND agent.id: ${phrase(id)}`, after, MAX_CHANGES)
-    // Searches come newest first; changes apply oldest first.
-    for (const c of changes.reverse()) apply(modes, c)
+    for (const c of changesOf.get(id) ?? []) apply(modes, c)
     out.set(id, { name: str(inv?.agent?.name ?? row['agent.name']), modes })
   }
   return out
