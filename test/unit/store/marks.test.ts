@@ -96,3 +96,22 @@ test('batches kept in flight beyond one commit: each alert, event and mark is st
   assert.equal(doc.full_log, `line ${batches * size - 1}`)
   assert.equal(doc.id.split('.')[1], String(batches * size))
 })
+
+test('a commit that fails stores none of its batches, rejects each, and the store goes on', async (t) => {
+  const s = await openEmbeddedStore(tmpDir(t))
+  t.after(() => s.close())
+  // The database refuses the next transaction (as a full disk would): its table is gone.
+  const writer = (s.alerts as unknown as { writer: { run(sql: string): Promise<unknown> } }).writer
+  await writer.run('ALTER TABLE alerts RENAME TO alerts_away')
+  const failed = await Promise.allSettled([
+    s.alerts.insertAlerts([alert(1)], { marks: new Map([['001', 1]]) }),
+    s.alerts.insertAlerts([alert(2)], { events: [ev(2)], marks: new Map([['001', 2]]) }),
+  ])
+  assert.deepEqual(failed.map((r) => r.status), ['rejected', 'rejected'])
+  assert.deepEqual([...s.alerts.storedSeqs()], [])
+  await writer.run('ALTER TABLE alerts_away RENAME TO alerts')
+  // Retried, as the analysis loop does: stored once, with the marks.
+  for (let round = 0; round < 6; round++) await s.alerts.insertAlerts([alert(10 + round)], { events: [ev(10 + round)], marks: new Map([['001', 10 + round]]) })
+  assert.deepEqual(await s.alerts.stats().then((x) => [x.alerts, x.events]), [6, 6])
+  assert.deepEqual([...s.alerts.storedSeqs()], [['001', 15]])
+})
