@@ -121,9 +121,8 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
       log.error({ err }, `Could not spool ${what} event.`)
       throw err
     })
-  const spoolWhole = (what: string) => (e: Event) => void spoolNow(what)(e).catch(() => undefined)
   const aaState = cfg.sources.apparmor_state
-    ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolWhole('an AppArmor state') })
+    ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolNow('an AppArmor state'), stateFile: join(cfg.data_dir, 'apparmor-state.json') })
     : undefined
   await aaState?.start()
   const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolNow('a FIM'), log) : undefined

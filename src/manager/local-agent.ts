@@ -90,14 +90,13 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
   const stopShipping = new AbortController()
   const shipping = new Shipper(spool, busTarget(o.bus, o.storedSeq), { minBackoffMs: 50, maxBackoffMs: 2000 }).run(stopShipping.signal)
 
-  // FIM and AppArmor state events come whole: into the spool as they come (FIM waits until they are, see FimEmit).
+  // FIM and AppArmor state events come whole: into the spool as they come; both wait until they are (FimEmit, the state file).
   const spoolNow = (e: Event): Promise<void> =>
     pipeline.appendEvents([e]).catch((err: Error) => {
       o.onError?.(err)
       throw err
     })
-  const spoolWhole = (e: Event): void => void spoolNow(e).catch(() => undefined)
-  const state = o.apparmorState ? new AppArmorStatePoller({ ...o.apparmorState, emit: spoolWhole }) : undefined
+  const state = o.apparmorState ? new AppArmorStatePoller({ ...o.apparmorState, emit: spoolNow, stateFile: join(o.dir, 'apparmor-state.json') }) : undefined
   await state?.start()
   const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: spoolNow }) : undefined
   await fim?.start()

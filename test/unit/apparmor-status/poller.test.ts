@@ -2,7 +2,7 @@
 // load, unload, mode change, teardown, disable.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,7 +20,7 @@ function setup(t: { after: (fn: () => void) => void }) {
   const profiles = join(secfs, 'profiles')
   const bump = () => writeFileSync(join(secfs, 'revision'), `${++rev}\n`)
   const events: Event[] = []
-  const poller = new AppArmorStatePoller({ root, emit: (e) => events.push(e) })
+  const poller = new AppArmorStatePoller({ root, emit: (e) => void events.push(e) })
   const edit = (fn: (text: string) => string) => {
     writeFileSync(profiles, fn(readFileSync(profiles, 'utf8')))
     bump()
@@ -91,6 +91,47 @@ test('without a revision file every poll reads the profiles', async (t) => {
   await s.poller.poll()
   appendFileSync(s.profiles, 'late (complain)\n')
   assert.deepEqual(changes(await s.poller.poll()).map((f) => f['apparmor_state.profile']), ['late'])
+})
+
+test('with a state file, what changed while the poller was stopped is reported at its next start', async (t) => {
+  const s = setup(t)
+  const stateFile = join(s.root, 'apparmor-state.json')
+  const first = new AppArmorStatePoller({ root: s.root, emit: () => {}, stateFile })
+  await first.start()
+  await first.stop()
+  assert.equal(statSync(stateFile).mode & 0o777, 0o600)
+  // While no agent runs: cupsd goes to complain and docker-default is unloaded.
+  s.edit((p) => p.replace('/usr/sbin/cupsd (enforce)', '/usr/sbin/cupsd (complain)').replace('docker-default (enforce)\n', ''))
+
+  // The next start's spool refuses the events once: the file keeps the old state...
+  const refusing = new AppArmorStatePoller({ root: s.root, emit: () => Promise.reject(new Error('spool full')), stateFile })
+  await refusing.start()
+  await refusing.stop()
+  // ...so the start after reports them, marked as made while stopped, then the inventory.
+  const events: Event[] = []
+  const next = new AppArmorStatePoller({ root: s.root, emit: (e) => void events.push(e), stateFile })
+  await next.start()
+  t.after(() => next.stop())
+  assert.deepEqual(
+    events.map((e) => [e.fields['apparmor_state.change'], e.fields['apparmor_state.profile'], e.fields['apparmor_state.while_stopped']]),
+    [['mode_changed', '/usr/sbin/cupsd', true], ['profile_removed', 'docker-default', true], ['inventory', undefined, undefined]],
+  )
+  // Spooled: a further start finds nothing new, and changes seen live are not marked.
+  events.length = 0
+  const again = new AppArmorStatePoller({ root: s.root, emit: (e) => void events.push(e), stateFile })
+  await again.start()
+  t.after(() => again.stop())
+  assert.deepEqual(changes(events), [])
+  s.edit((p) => p + 'usr.sbin.new (enforce)\n')
+  const live = changes(await again.poll())
+  assert.deepEqual([live[0]?.['apparmor_state.change'], live[0]?.['apparmor_state.while_stopped']], ['profile_loaded', undefined])
+  // An unreadable state file is the first start: an inventory, no changes.
+  writeFileSync(stateFile, '{"version":1,"profiles":')
+  events.length = 0
+  const torn = new AppArmorStatePoller({ root: s.root, emit: (e) => void events.push(e), stateFile })
+  await torn.start()
+  t.after(() => torn.stop())
+  assert.deepEqual(events.map((e) => e.fields['apparmor_state.change']), ['inventory'])
 })
 
 test('weakening order and diff of identical states', () => {
