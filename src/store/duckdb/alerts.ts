@@ -193,10 +193,10 @@ export class DuckAlertStore implements AlertStore {
   }
 
   /**
-   * Commits the next full slot's batches, else the filling slot's (a ready slot takes over), in one transaction.
-   * Input cannot fail a commit (times are parsed in JavaScript, text is made well-formed, and the
-   * columns use TRY_CAST): a failure is the database's (disk full, I/O), and no batch of the
-   * transaction is stored, so each caller may retry its own.
+   * Commits the next full slot's batches, else the filling slot's (a ready slot takes over), in
+   * one transaction. Input cannot fail a commit (times are parsed in JavaScript, text is made
+   * well-formed, and the columns use TRY_CAST): a failure is the database's (disk full, I/O), and
+   * no batch of the transaction is stored, so each caller may retry its own.
    */
   private async commitNext(): Promise<void> {
     let slot = this.full.shift()
