@@ -85,6 +85,24 @@ if (existsSync(wazuh)) {
   wallB = rate(totalB, tB.wall)
 }
 
+// (c) A denial burst: 2,000 denials per second of event time from 200 processes under 20
+// profiles, the shape that makes a correlation rule (110050: 10 denials of one pid and profile in
+// 60 s) look back over the denials it remembers; each process repeats often enough to be caught.
+const burstLines = Array.from({ length: 5_000 }, (_, i) => {
+  const pid = 1000 + ((i * 7919) % 200)
+  return `type=AVC msg=audit(1795168800.000:${i + 1}): apparmor="DENIED" operation="open" class="file" profile="/usr/bin/app${pid % 20}" name="/var/lib/app/file${i % 50}" pid=${pid} comm="app" requested_mask="r" denied_mask="r" fsuid=1000 ouid=0`
+})
+const burst = parseLines(burstLines.join('\n'), { location: '/var/log/audit/audit.log' }).events
+const totalC = smoke ? 20_000 : 200_000
+const burstRules = new Ruleset()
+let alertsC = 0
+let repeatedC = 0
+const tC = timeLoop(burst, totalC, (e, i) => {
+  const a = burstRules.process({ ...e, time: new Date(base + i / 2).toISOString() }).alert
+  if (a !== null) alertsC++
+  if (a?.rule.id === '110050') repeatedC++
+})
+
 report(
   'rules',
   {
@@ -97,6 +115,9 @@ report(
     'b_wazuh_stock_lines_per_cpu_s': epsB,
     'b_wazuh_stock_lines_per_wall_s': wallB,
     b_distinct_lines: linesB,
+    c_denial_burst_events_per_cpu_s: rate(totalC, tC.cpu),
+    c_denial_burst_alerts: alertsC,
+    c_denial_burst_repeated_denial_alerts: repeatedC,
   },
   { 'wazuh_analysisd_events_per_s (published, single thread)': '8100-13700' },
   epsA / 13_700,
