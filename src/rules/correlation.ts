@@ -17,6 +17,12 @@ interface Stored {
 const MAX_PER_LIST = 4096
 const MAX_RECENT = 1024
 
+/** Events in arrival order; those before `head` were pruned (cut off in bulk, not one shift at a time). */
+interface Run {
+  readonly items: Stored[]
+  head: number
+}
+
 /**
  * The look-back window of one rule that correlates on a sid or a group: the remembered events of
  * that sid or group in arrival order (bounded and pruned as analysisd's lists are), and the same
@@ -31,7 +37,7 @@ class Window {
   private readonly entries: Stored[] = []
   private readonly keys: (string | undefined)[] = []
   private head = 0
-  private readonly buckets = new Map<string, Stored[]>()
+  private readonly buckets = new Map<string, Run>()
 
   constructor(private readonly rule: Rule) {}
 
@@ -46,8 +52,8 @@ class Window {
     return k
   }
 
-  /** The remembered events sharing `key`, oldest first. */
-  bucket(key: string): readonly Stored[] | undefined {
+  /** The remembered events sharing `key`, oldest first from `head`. */
+  bucket(key: string): Readonly<Run> | undefined {
     return this.buckets.get(key)
   }
 
@@ -57,17 +63,20 @@ class Window {
     this.keys.push(key)
     if (key !== undefined) {
       const b = this.buckets.get(key)
-      if (b === undefined) this.buckets.set(key, [entry])
-      else b.push(entry)
+      if (b === undefined) this.buckets.set(key, { items: [entry], head: 0 })
+      else b.items.push(entry)
     }
     // Drop what no rule can look back to any more, and bound the list (oldest first, so the
     // dropped entry is also the oldest of its bucket).
     while (this.head < this.entries.length && (this.entries.length - this.head > MAX_PER_LIST || (this.entries[this.head] as Stored).ev.time < now - maxTimeframeMs)) {
       const k = this.keys[this.head]
       if (k !== undefined) {
-        const b = this.buckets.get(k) as Stored[]
-        b.shift()
-        if (b.length === 0) this.buckets.delete(k)
+        const b = this.buckets.get(k) as Run
+        if (++b.head === b.items.length) this.buckets.delete(k)
+        else if (b.head > 64 && b.head * 2 > b.items.length) {
+          b.items.splice(0, b.head)
+          b.head = 0
+        }
       }
       this.head++
     }
@@ -108,18 +117,21 @@ export class Correlator {
   /** True when the correlation conditions of `rule` hold for `ev` (the current event). */
   matches(rule: Rule, ev: LogEvent): boolean {
     let list: readonly Stored[] | undefined
+    let first = 0
     const window = this.windows.get(rule.id)
     if (window !== undefined) {
       const key = window.key(ev)
-      list = key === undefined ? undefined : window.bucket(key)
+      const run = key === undefined ? undefined : window.bucket(key)
+      list = run?.items
+      first = run?.head ?? 0
     } else if (rule.ifMatchedRegex !== undefined) list = this.recent
     else return true
-    if (list === undefined || list.length === 0) return false
+    if (list === undefined || list.length <= first) return false
     const needed = (rule.frequency ?? 2) - 1
     const oldest = ev.time - rule.timeframe * 1000
     let found = 0
     const logs: string[] = []
-    for (let i = list.length - 1; i >= 0; i--) {
+    for (let i = list.length - 1; i >= first; i--) {
       const s = list[i] as Stored
       if (s.ev.time < oldest) break
       if (!rule.globalFrequency && s.ev.agent.id !== ev.agent.id) continue

@@ -87,6 +87,8 @@ const correlations = [
   rule({ id: 11, level: 9, frequency: 3, timeframe: 60, ifMatchedSid: 1, different: ['apparmor.name'], groups: ['spread'] }),
   rule({ id: 12, level: 10, frequency: 5, timeframe: 20, ifMatchedGroup: 'denied', globalFrequency: true, same: ['apparmor.profile'], groups: ['fleet'] }),
   rule({ id: 13, level: 7, timeframe: 10, ifMatchedSid: 2, same: ['apparmor.pid'], groups: ['other'] }),
+  // One key for every event: the whole list is one bucket, pruned from the front.
+  rule({ id: 14, level: 6, frequency: 6, timeframe: 5, ifMatchedGroup: 'other', globalFrequency: true, groups: ['noisy'] }),
 ]
 
 function stream(seed: number, n: number, maxGapMs: number): { ev: LogEvent; base: Rule }[] {
@@ -104,7 +106,7 @@ function stream(seed: number, n: number, maxGapMs: number): { ev: LogEvent; base
 }
 
 test('matches and previous outputs equal those of the plain scan, on random streams (bursts past the list bound too)', () => {
-  for (const [seed, n, gap] of [[1, 3000, 4000], [2, 3000, 500], [3, 9000, 0], [4, 6000, 20]] as const) {
+  for (const [seed, n, gap] of [[1, 3000, 4000], [2, 3000, 500], [3, 9000, 0], [4, 6000, 20], [5, 20000, 1]] as const) {
     const fast = new Correlator()
     const slow = new LinearCorrelator()
     for (const r of [denied, other, ...correlations]) {
