@@ -5,7 +5,15 @@
  *
  * Quantified classes are lazy (the next token is preferred as soon as it can match, like Wazuh's
  * matcher) except a trailing one, which runs to the end of its class; matches are leftmost-first.
+ *
+ * `test` (does it match anywhere?) runs on a DFA built lazily from the same automaton: each set of
+ * NFA states met becomes a DFA state with a cached transition per ASCII character, so a warm
+ * pattern costs one table lookup per character. Past MAX_DFA_STATES it goes back to simulating
+ * the NFA, which gives the same answers (the DFA's states are exactly the NFA's state sets).
  */
+
+/** DFA states kept per alternative before `test` falls back to the NFA (about 1 KB each). */
+const MAX_DFA_STATES = 256
 
 export type Token =
   | { readonly kind: 'char'; readonly lower: number; readonly upper: number }
@@ -59,11 +67,89 @@ export class OsRegexVm {
     return this.groups
   }
 
-  /**
-   * Whether `input` matches anywhere: the same automaton without captures or priorities, on
-   * preallocated state arrays (no allocation per character).
-   */
+  /** Whether `input` matches anywhere (see the DFA note above). */
   test(input: string): boolean {
+    if (this.dfaSets.length > MAX_DFA_STATES) return this.testNfa(input)
+    const n = input.length
+    let s = this.dfaStart()
+    for (let p = 0; ; p++) {
+      if (this.dfaDead[s] === 1) return false
+      if (this.dfaAccept[s] === 1 && (!this.anchoredEnd || p === n)) return true
+      if (p === n) return false
+      const c = input.charCodeAt(p)
+      const row = this.dfaNext[s] as Int32Array
+      let t = c < 128 ? (row[c] as number) : -1
+      if (t < 0) {
+        t = this.dfaStep(s, c)
+        if (c < 128) row[c] = t
+        if (this.dfaSets.length > MAX_DFA_STATES) return this.testNfa(input)
+      }
+      s = t
+    }
+  }
+
+  /** The DFA: NFA state sets by key, and per DFA state its set, flags and ASCII transitions. */
+  private readonly dfaIds = new Map<string, number>()
+  private readonly dfaSets: Int32Array[] = []
+  private dfaAccept = new Uint8Array(16)
+  private dfaDead = new Uint8Array(16)
+  private readonly dfaNext: Int32Array[] = []
+
+  private dfaStart(): number {
+    if (this.dfaSets.length > 0) return 0
+    const buf = this.bufA ?? (this.bufA = new Int32Array(2 * this.k + 2))
+    this.gen++
+    return this.dfaState(buf, this.close(buf, 0, 0))
+  }
+
+  /** The DFA state of NFA states `set[0, len)` (made on first sight). */
+  private dfaState(set: Int32Array, len: number): number {
+    const sorted = Array.from(set.subarray(0, len)).sort((a, b) => a - b)
+    const key = sorted.join(',')
+    let id = this.dfaIds.get(key)
+    if (id !== undefined) return id
+    id = this.dfaSets.length
+    this.dfaIds.set(key, id)
+    this.dfaSets.push(Int32Array.from(sorted))
+    this.dfaNext.push(new Int32Array(128).fill(-1))
+    if (id >= this.dfaAccept.length) {
+      const grow = (a: Uint8Array) => {
+        const b = new Uint8Array(a.length * 2)
+        b.set(a)
+        return b
+      }
+      this.dfaAccept = grow(this.dfaAccept)
+      this.dfaDead = grow(this.dfaDead)
+    }
+    this.dfaAccept[id] = sorted.includes(2 * this.k) ? 1 : 0
+    this.dfaDead[id] = len === 0 ? 1 : 0
+    return id
+  }
+
+  /** The DFA state after reading `c` in state `id`: the NFA's successors, closed, plus a new start (unanchored). */
+  private dfaStep(id: number, c: number): number {
+    const buf = this.bufA ?? (this.bufA = new Int32Array(2 * this.k + 2))
+    this.gen++
+    let len = 0
+    for (const state of this.dfaSets[id] as Int32Array) {
+      const i = state >> 1
+      if (i >= this.k) continue
+      const tok = this.tokens[i] as Token
+      if (tok.kind === 'char') {
+        if (c === tok.lower || c === tok.upper) len = this.close(buf, len, 2 * (i + 1))
+      } else if (tok.kind === 'class' && tok.test(c)) {
+        len = this.close(buf, len, tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i)
+      }
+    }
+    if (!this.anchoredStart) len = this.close(buf, len, 0)
+    return this.dfaState(buf, len)
+  }
+
+  /**
+   * Whether `input` matches anywhere, by simulating the NFA (no captures or priorities) on
+   * preallocated state arrays: what `test` falls back to, and the reference it is tested against.
+   */
+  testNfa(input: string): boolean {
     const n = input.length
     const size = 2 * this.k + 2
     const cur = this.bufA ?? (this.bufA = new Int32Array(size))

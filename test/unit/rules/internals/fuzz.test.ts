@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { OsRegex, PatternError } from '../../../../src/rules/match/osregex.js'
+import type { OsRegexVm } from '../../../../src/rules/match/osregex-vm.js'
 import { Ruleset } from '../../../../src/rules/ruleset.js'
 import { parseXml, XmlError } from '../../../../src/rules/xml.js'
 import { tempDir } from '../../../helpers/tmp.js'
@@ -73,6 +74,36 @@ test('random OS_Regex patterns compile or fail with PatternError, and run in bou
   }
   // Linear matching: 400 patterns over a 3 KB line take well under the test timeout.
   assert.ok(Date.now() - t0 < 60_000)
+})
+
+test('the lazy DFA answers as the NFA it is built from, for random patterns and inputs', () => {
+  const r = rng(23)
+  const atoms = ['\\w+', '\\d*', '\\s', '\\S+', '\\.*', '\\p', '\\W', '\\D+', '(', ')', 'a', 'b', 'é', ':', ' ', '^', '$', '|', '\\(']
+  const letters = ['a', 'b', ':', ' ', '1', '(', 'é', 'Ä', 'B', '\t', '-', '@']
+  let compared = 0
+  let matched = 0
+  for (let i = 0; i < 300; i++) {
+    let p = ''
+    for (let k = 0; k < 1 + Math.floor(r() * 8); k++) p += atoms[Math.floor(r() * atoms.length)]
+    let re: OsRegex
+    try {
+      re = new OsRegex(p)
+    } catch {
+      continue
+    }
+    const vms = (re as unknown as { alternatives: { vm?: OsRegexVm }[] }).alternatives.flatMap((a) => (a.vm ? [a.vm] : []))
+    for (let j = 0; j < 40; j++) {
+      let input = ''
+      for (let k = Math.floor(r() * 24); k > 0; k--) input += letters[Math.floor(r() * letters.length)]
+      for (const vm of vms) {
+        const dfa = vm.test(input)
+        assert.equal(dfa, vm.testNfa(input), `pattern ${JSON.stringify(p)} on ${JSON.stringify(input)}`)
+        compared++
+        if (dfa) matched++
+      }
+    }
+  }
+  assert.ok(compared > 2000 && matched > 200 && matched < compared - 200, `${compared} compared, ${matched} matched`)
 })
 
 test('random lines never throw through pre-decoding, decoding and rules', () => {
