@@ -15,6 +15,14 @@
 /** DFA states kept per alternative before `test` falls back to the NFA (about 1 KB each). */
 const MAX_DFA_STATES = 256
 
+/**
+ * `exec` on inputs whose (NFA state × position) grid fits in this many bits runs as a bit-state
+ * backtracker (RE2's BitState): a depth-first search in priority order that never visits a
+ * (state, position) twice, so it stays linear, keeps one capture array instead of copying it per
+ * thread, and finds the same leftmost-first match as the Pike VM. Larger inputs use the Pike VM.
+ */
+const MAX_BITSTATE_BITS = 256 * 1024
+
 export type Token =
   | { readonly kind: 'char'; readonly lower: number; readonly upper: number }
   | { readonly kind: 'class'; readonly test: (c: number) => boolean; readonly quant: '' | '+' | '*'; readonly greedy: boolean }
@@ -202,12 +210,101 @@ export class OsRegexVm {
     return len
   }
 
+  /** The leftmost-first match in `input` with its captures, or null. */
+  exec(input: string): VmMatch | null {
+    const states = 2 * this.k + 1
+    return states * (input.length + 1) <= MAX_BITSTATE_BITS ? this.execBacktrack(input) : this.execPike(input, true)
+  }
+
+  private visited = new Uint32Array(0)
   /**
-   * The leftmost-first match in `input`, or null; `wantCaps` false skips capture bookkeeping.
-   * Thread lists are parallel arrays reused across calls (states, capture arrays), so a step
-   * allocates only when a capture boundary is crossed.
+   * The search's pending work: (state, position) pairs. Captures need no undoing on the way back:
+   * every path to the match passes every token in order, so it writes every capture itself.
    */
-  exec(input: string, wantCaps: boolean): VmMatch | null {
+  private jobs = new Int32Array(0)
+
+  /** `exec` as a bit-state backtracker (see MAX_BITSTATE_BITS). */
+  execBacktrack(input: string): VmMatch | null {
+    const n = input.length
+    const k = this.k
+    const width = 2 * k + 1
+    const words = (width * (n + 1) + 31) >>> 5
+    if (this.visited.length < words) this.visited = new Uint32Array(Math.max(words, this.visited.length * 2))
+    else this.visited.fill(0, 0, words)
+    const visited = this.visited
+    const caps = new Int32Array(2 * this.groups).fill(-1)
+    let top = 0
+    const pushJob = (a: number, b: number): void => {
+      if (top + 2 > this.jobs.length) {
+        const grown = new Int32Array(Math.max(64, this.jobs.length * 2))
+        grown.set(this.jobs)
+        this.jobs = grown
+      }
+      this.jobs[top++] = a
+      this.jobs[top++] = b
+    }
+    const last = this.anchoredStart ? 0 : n
+    for (let start = 0; start <= last; start++) {
+      pushJob(0, start)
+      while (top > 0) {
+        let p = this.jobs[--top] as number
+        let s = this.jobs[--top] as number
+        // Follow the highest-priority branch in place; the others wait on the stack.
+        for (;;) {
+          const bit = s * (n + 1) + p
+          if ((visited[bit >>> 5] as number) & (1 << (bit & 31))) break
+          visited[bit >>> 5] = (visited[bit >>> 5] as number) | (1 << (bit & 31))
+          const i = s >> 1
+          if (i >= k) {
+            if (!this.anchoredEnd || p === n) return { end: p, caps }
+            break
+          }
+          const tok = this.tokens[i] as Token
+          if (tok.kind === 'open' || tok.kind === 'close') {
+            caps[2 * tok.group + (tok.kind === 'close' ? 1 : 0)] = p
+            s = 2 * (i + 1)
+            continue
+          }
+          const c = p < n ? input.charCodeAt(p) : -1
+          if (tok.kind === 'char') {
+            if (c < 0 || (c !== tok.lower && c !== tok.upper)) break
+            s = 2 * (i + 1)
+            p++
+            continue
+          }
+          if (tok.kind !== 'class') break
+          const consumes = c >= 0 && tok.test(c)
+          const next = tok.quant === '' ? 2 * (i + 1) : tok.quant === '+' ? 2 * i + 1 : 2 * i
+          const canSkip = tok.quant === '*' || (tok.quant === '+' && (s & 1) === 1)
+          if (!canSkip) {
+            if (!consumes) break
+            s = next
+            p++
+          } else if (tok.greedy) {
+            // Consume first; moving on without consuming waits.
+            if (consumes) {
+              pushJob(2 * (i + 1), p)
+              s = next
+              p++
+            } else s = 2 * (i + 1)
+          } else {
+            // Move on first; consuming waits.
+            if (consumes) pushJob(next, p + 1)
+            s = 2 * (i + 1)
+          }
+        }
+      }
+      caps.fill(-1)
+    }
+    return null
+  }
+
+  /**
+   * `exec` as a Pike VM (the reference the backtracker is tested against): thread lists are
+   * parallel arrays reused across calls (states, capture arrays), so a step allocates only when a
+   * capture boundary is crossed; `wantCaps` false skips capture bookkeeping.
+   */
+  execPike(input: string, wantCaps: boolean): VmMatch | null {
     const n = input.length
     const matchState = 2 * this.k
     const cur = this.listA

@@ -157,7 +157,7 @@ export class OsRegex {
         if (a.required !== undefined && !lower.includes(a.required)) continue
         // Most decoder prematches fail: reject with the allocation-free automaton first.
         if (!a.vm.test(input)) continue
-        const m = a.vm.exec(input, true)
+        const m = a.vm.exec(input)
         if (m !== null) {
           const captures: string[] = []
           for (let g = 0; g < a.vm.groupCount; g++) {

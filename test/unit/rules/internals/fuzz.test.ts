@@ -76,13 +76,13 @@ test('random OS_Regex patterns compile or fail with PatternError, and run in bou
   assert.ok(Date.now() - t0 < 60_000)
 })
 
-test('the lazy DFA answers as the NFA it is built from, for random patterns and inputs', () => {
+test('the lazy DFA and the backtracking exec answer as the Pike VM they stand in for, on random patterns and inputs', () => {
   const r = rng(23)
-  const atoms = ['\\w+', '\\d*', '\\s', '\\S+', '\\.*', '\\p', '\\W', '\\D+', '(', ')', 'a', 'b', 'é', ':', ' ', '^', '$', '|', '\\(']
+  const atoms = ['\\w+', '\\d*', '\\s', '\\S+', '\\.*', '\\.+', '\\p', '\\W', '\\D+', '(', ')', '(', ')', 'a', 'b', 'é', ':', ' ', '^', '$', '|', '\\(']
   const letters = ['a', 'b', ':', ' ', '1', '(', 'é', 'Ä', 'B', '\t', '-', '@']
   let compared = 0
   let matched = 0
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) {
     let p = ''
     for (let k = 0; k < 1 + Math.floor(r() * 8); k++) p += atoms[Math.floor(r() * atoms.length)]
     let re: OsRegex
@@ -98,6 +98,11 @@ test('the lazy DFA answers as the NFA it is built from, for random patterns and 
       for (const vm of vms) {
         const dfa = vm.test(input)
         assert.equal(dfa, vm.testNfa(input), `pattern ${JSON.stringify(p)} on ${JSON.stringify(input)}`)
+        // The backtracking exec finds the Pike VM's match: same end, same captures.
+        const bt = vm.execBacktrack(input)
+        const pike = vm.execPike(input, true)
+        assert.deepEqual(bt && { end: bt.end, caps: [...bt.caps] }, pike && { end: pike.end, caps: [...pike.caps] }, `exec of ${JSON.stringify(p)} on ${JSON.stringify(input)}`)
+        assert.equal(bt !== null, dfa)
         compared++
         if (dfa) matched++
       }
