@@ -12,8 +12,28 @@
  * the NFA, which gives the same answers (the DFA's states are exactly the NFA's state sets).
  */
 
-/** DFA states kept per alternative before `test` falls back to the NFA (about 1 KB each). */
+/** DFA states kept per alternative before `test` falls back to the NFA. */
 const MAX_DFA_STATES = 256
+
+const ACCEPT = 1
+const DEAD = 2
+
+/**
+ * The lazily built DFA: NFA state sets by key, and per DFA state its set, flags and transitions
+ * on ASCII (-1: not yet known). Transitions are per byte class, the characters every token treats
+ * alike (digits, letters, `:`...), so a state's row has a few entries rather than 128 (a big
+ * ruleset makes thousands of states).
+ */
+interface Dfa {
+  readonly ids: Map<string, number>
+  readonly sets: number[][]
+  readonly flags: number[]
+  /** Row `state` at `state * width`. */
+  next: Int16Array
+  readonly width: number
+  /** The class of each ASCII character. */
+  readonly classOf: Uint8Array
+}
 
 /**
  * `exec` on inputs whose (NFA state × position) grid fits in this many bits runs as a bit-state
@@ -22,6 +42,14 @@ const MAX_DFA_STATES = 256
  * thread, and finds the same leftmost-first match as the Pike VM. Larger inputs use the Pike VM.
  */
 const MAX_BITSTATE_BITS = 256 * 1024
+
+/**
+ * The backtracker's working memory, shared by every pattern (a search runs to its end before
+ * another starts): the visited (state, position) bits, and the pending (state, position) pairs.
+ * Captures need no undoing on the way back: every path to the match passes every token in order,
+ * so it writes every capture itself.
+ */
+const scratch = { visited: new Uint32Array(0), jobs: new Int32Array(0) }
 
 export type Token =
   | { readonly kind: 'char'; readonly lower: number; readonly upper: number }
@@ -77,69 +105,75 @@ export class OsRegexVm {
 
   /** Whether `input` matches anywhere (see the DFA note above). */
   test(input: string): boolean {
-    if (this.dfaSets.length > MAX_DFA_STATES) return this.testNfa(input)
+    const dfa = (this.dfa ??= this.newDfa())
+    if (dfa.sets.length > MAX_DFA_STATES) return this.testNfa(input)
     const n = input.length
-    let s = this.dfaStart()
+    let s = 0
     for (let p = 0; ; p++) {
-      if (this.dfaDead[s] === 1) return false
-      if (this.dfaAccept[s] === 1 && (!this.anchoredEnd || p === n)) return true
+      const flags = dfa.flags[s] as number
+      if (flags & DEAD) return false
+      if (flags & ACCEPT && (!this.anchoredEnd || p === n)) return true
       if (p === n) return false
       const c = input.charCodeAt(p)
-      const row = this.dfaNext[s] as Int32Array
-      let t = c < 128 ? (row[c] as number) : -1
+      const at = c < 128 ? s * dfa.width + (dfa.classOf[c] as number) : -1
+      let t = at >= 0 ? (dfa.next[at] as number) : -1
       if (t < 0) {
-        t = this.dfaStep(s, c)
-        if (c < 128) row[c] = t
-        if (this.dfaSets.length > MAX_DFA_STATES) return this.testNfa(input)
+        t = this.dfaStep(dfa, s, c)
+        if (dfa.sets.length > MAX_DFA_STATES) return this.testNfa(input)
+        if (at >= 0) dfa.next[at] = t
       }
       s = t
     }
   }
 
-  /** The DFA: NFA state sets by key, and per DFA state its set, flags and ASCII transitions. */
-  private readonly dfaIds = new Map<string, number>()
-  private readonly dfaSets: Int32Array[] = []
-  private dfaAccept = new Uint8Array(16)
-  private dfaDead = new Uint8Array(16)
-  private readonly dfaNext: Int32Array[] = []
+  /** Made on the first `test`: most patterns of a big ruleset never run. */
+  private dfa: Dfa | undefined
 
-  private dfaStart(): number {
-    if (this.dfaSets.length > 0) return 0
+  /** A DFA whose state 0 is the start (the closure of the NFA's start). */
+  private newDfa(): Dfa {
+    const classOf = new Uint8Array(128)
+    const classes = new Map<string, number>()
+    for (let c = 0; c < 128; c++) {
+      let signature = ''
+      for (const tok of this.tokens) {
+        if (tok.kind === 'char') signature += c === tok.lower || c === tok.upper ? '1' : '0'
+        else if (tok.kind === 'class') signature += tok.test(c) ? '1' : '0'
+      }
+      let id = classes.get(signature)
+      if (id === undefined) classes.set(signature, (id = classes.size))
+      classOf[c] = id
+    }
+    const dfa: Dfa = { ids: new Map(), sets: [], flags: [], next: new Int16Array(0), width: classes.size, classOf }
     const buf = this.bufA ?? (this.bufA = new Int32Array(2 * this.k + 2))
     this.gen++
-    return this.dfaState(buf, this.close(buf, 0, 0))
+    this.dfaState(dfa, buf, this.close(buf, 0, 0))
+    return dfa
   }
 
   /** The DFA state of NFA states `set[0, len)` (made on first sight). */
-  private dfaState(set: Int32Array, len: number): number {
+  private dfaState(dfa: Dfa, set: Int32Array, len: number): number {
     const sorted = Array.from(set.subarray(0, len)).sort((a, b) => a - b)
     const key = sorted.join(',')
-    let id = this.dfaIds.get(key)
+    let id = dfa.ids.get(key)
     if (id !== undefined) return id
-    id = this.dfaSets.length
-    this.dfaIds.set(key, id)
-    this.dfaSets.push(Int32Array.from(sorted))
-    this.dfaNext.push(new Int32Array(128).fill(-1))
-    if (id >= this.dfaAccept.length) {
-      const grow = (a: Uint8Array) => {
-        const b = new Uint8Array(a.length * 2)
-        b.set(a)
-        return b
-      }
-      this.dfaAccept = grow(this.dfaAccept)
-      this.dfaDead = grow(this.dfaDead)
+    id = dfa.sets.length
+    dfa.ids.set(key, id)
+    dfa.sets.push(sorted)
+    if ((id + 1) * dfa.width > dfa.next.length) {
+      const grown = new Int16Array(Math.max(4, 2 * (id + 1)) * dfa.width).fill(-1)
+      grown.set(dfa.next)
+      dfa.next = grown
     }
-    this.dfaAccept[id] = sorted.includes(2 * this.k) ? 1 : 0
-    this.dfaDead[id] = len === 0 ? 1 : 0
+    dfa.flags.push((sorted.includes(2 * this.k) ? ACCEPT : 0) | (len === 0 ? DEAD : 0))
     return id
   }
 
   /** The DFA state after reading `c` in state `id`: the NFA's successors, closed, plus a new start (unanchored). */
-  private dfaStep(id: number, c: number): number {
+  private dfaStep(dfa: Dfa, id: number, c: number): number {
     const buf = this.bufA ?? (this.bufA = new Int32Array(2 * this.k + 2))
     this.gen++
     let len = 0
-    for (const state of this.dfaSets[id] as Int32Array) {
+    for (const state of dfa.sets[id] as number[]) {
       const i = state >> 1
       if (i >= this.k) continue
       const tok = this.tokens[i] as Token
@@ -150,7 +184,7 @@ export class OsRegexVm {
       }
     }
     if (!this.anchoredStart) len = this.close(buf, len, 0)
-    return this.dfaState(buf, len)
+    return this.dfaState(dfa, buf, len)
   }
 
   /**
@@ -216,39 +250,32 @@ export class OsRegexVm {
     return states * (input.length + 1) <= MAX_BITSTATE_BITS ? this.execBacktrack(input) : this.execPike(input, true)
   }
 
-  private visited = new Uint32Array(0)
-  /**
-   * The search's pending work: (state, position) pairs. Captures need no undoing on the way back:
-   * every path to the match passes every token in order, so it writes every capture itself.
-   */
-  private jobs = new Int32Array(0)
-
   /** `exec` as a bit-state backtracker (see MAX_BITSTATE_BITS). */
   execBacktrack(input: string): VmMatch | null {
     const n = input.length
     const k = this.k
     const width = 2 * k + 1
     const words = (width * (n + 1) + 31) >>> 5
-    if (this.visited.length < words) this.visited = new Uint32Array(Math.max(words, this.visited.length * 2))
-    else this.visited.fill(0, 0, words)
-    const visited = this.visited
+    if (scratch.visited.length < words) scratch.visited = new Uint32Array(Math.max(words, scratch.visited.length * 2))
+    else scratch.visited.fill(0, 0, words)
+    const visited = scratch.visited
     const caps = new Int32Array(2 * this.groups).fill(-1)
     let top = 0
     const pushJob = (a: number, b: number): void => {
-      if (top + 2 > this.jobs.length) {
-        const grown = new Int32Array(Math.max(64, this.jobs.length * 2))
-        grown.set(this.jobs)
-        this.jobs = grown
+      if (top + 2 > scratch.jobs.length) {
+        const grown = new Int32Array(Math.max(64, scratch.jobs.length * 2))
+        grown.set(scratch.jobs)
+        scratch.jobs = grown
       }
-      this.jobs[top++] = a
-      this.jobs[top++] = b
+      scratch.jobs[top++] = a
+      scratch.jobs[top++] = b
     }
     const last = this.anchoredStart ? 0 : n
     for (let start = 0; start <= last; start++) {
       pushJob(0, start)
       while (top > 0) {
-        let p = this.jobs[--top] as number
-        let s = this.jobs[--top] as number
+        let p = scratch.jobs[--top] as number
+        let s = scratch.jobs[--top] as number
         // Follow the highest-priority branch in place; the others wait on the stack.
         for (;;) {
           const bit = s * (n + 1) + p
