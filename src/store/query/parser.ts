@@ -219,14 +219,8 @@ class Parser {
         if (by.length > 1) throw new QueryError('timechart splits by at most one field', t.pos)
         return { type: 'timechart', spanSeconds, aggs, by, pos: t.pos }
       }
-      case 'sort': {
-        const keys: SortKey[] = [this.sortKey()]
-        while (this.peek.type === 'comma') {
-          this.next()
-          keys.push(this.sortKey())
-        }
-        return { type: 'sort', keys, pos: t.pos }
-      }
+      case 'sort':
+        return { type: 'sort', keys: this.commaList(() => this.sortKey()), pos: t.pos }
       case 'head':
         return { type: 'head', n: this.count(this.expect('word', 'a number after head')), pos: t.pos }
       case 'fields':
@@ -238,14 +232,18 @@ class Parser {
     }
   }
 
-  /** `f1, f2, ...`: one field at least. */
-  private fieldList(): string[] {
-    const names = [this.field()]
+  /** `a, b, ...`: one item at least. */
+  private commaList<T>(item: () => T): T[] {
+    const out = [item()]
     while (this.peek.type === 'comma') {
       this.next()
-      names.push(this.field())
+      out.push(item())
     }
-    return names
+    return out
+  }
+
+  private fieldList(): string[] {
+    return this.commaList(() => this.field())
   }
 
   private count(t: Token): number {
@@ -262,12 +260,7 @@ class Parser {
   }
 
   private aggs(): Agg[] {
-    const out = [this.agg()]
-    while (this.peek.type === 'comma') {
-      this.next()
-      out.push(this.agg())
-    }
-    return out
+    return this.commaList(() => this.agg())
   }
 
   private agg(): Agg {
@@ -288,12 +281,7 @@ class Parser {
   private by(): string[] {
     if (!this.isKeyword('by')) return []
     this.next()
-    const out = [this.field()]
-    while (this.peek.type === 'comma') {
-      this.next()
-      out.push(this.field())
-    }
-    return out
+    return this.fieldList()
   }
 
   private sortKey(): SortKey {

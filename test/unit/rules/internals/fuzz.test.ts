@@ -54,14 +54,20 @@ test('mutated rule files never crash the loader: problems are reported with a li
   }
 })
 
+/** A pattern of 1 to `max` atoms drawn from `atoms`. */
+function randomPattern(r: () => number, atoms: readonly string[], max: number): string {
+  let p = ''
+  for (let k = 0; k < 1 + Math.floor(r() * max); k++) p += atoms[Math.floor(r() * atoms.length)]
+  return p
+}
+
 test('random OS_Regex patterns compile or fail with PatternError, and run in bounded time', () => {
   const r = rng(11)
   const atoms = ['\\w+', '\\d*', '\\s', '\\S+', '\\.+', '\\p', '(', ')', 'a', 'b', ':', ' ', '^', '$', '|', '\\', '+', '*', '.']
   const input = 'ab: 12 ' + 'a'.repeat(3000) + ' b:'
   const t0 = Date.now()
   for (let i = 0; i < 400; i++) {
-    let p = ''
-    for (let k = 0; k < 1 + Math.floor(r() * 10); k++) p += atoms[Math.floor(r() * atoms.length)]
+    const p = randomPattern(r, atoms, 10)
     let re: OsRegex
     try {
       re = new OsRegex(p)
@@ -83,8 +89,7 @@ test('the lazy DFA and the backtracking exec answer as the Pike VM they stand in
   let compared = 0
   let matched = 0
   for (let i = 0; i < 600; i++) {
-    let p = ''
-    for (let k = 0; k < 1 + Math.floor(r() * 8); k++) p += atoms[Math.floor(r() * atoms.length)]
+    const p = randomPattern(r, atoms, 8)
     let re: OsRegex
     try {
       re = new OsRegex(p)
