@@ -106,6 +106,7 @@ class ChannelError extends Error {
 export class AgentChannel {
   readonly #o: Required<Omit<AgentChannelOptions, 'onNotice'>> & Pick<AgentChannelOptions, 'onNotice'>
   readonly #agents = new Map<string, AgentState>()
+  /** Nonces seen, with when they were seen, in that order (a Map iterates in insertion order). */
   readonly #nonces = new Map<string, number>()
   /** Failed enrollments per client address in the current minute: guessing the secret is throttled. */
   readonly #enrollFailures = new Map<string, { count: number; since: number }>()
@@ -227,8 +228,8 @@ export class AgentChannel {
     if (Math.abs(Date.now() - auth.ts) > MAX_CLOCK_SKEW_MS) return fail('timestamp outside the allowed window', rec.id)
     const nonceKey = `${rec.id}:${auth.nonce}`
     if (this.#nonces.has(nonceKey)) return fail('replayed request', rec.id)
-    this.#nonces.set(nonceKey, auth.ts)
     this.#pruneNonces()
+    this.#nonces.set(nonceKey, Date.now())
     const st = this.#state(rec.id)
     if (rec.revoked_at) {
       // The agent keeps retrying (its events spool until it is enrolled again): one notice a minute.
@@ -257,10 +258,20 @@ export class AgentChannel {
     if (r.version !== prev.version || r.hostname !== prev.hostname || r.os !== prev.os) this.#o.registry.setInfo(agent.id, r)
   }
 
+  /**
+   * Forgets nonces no request can replay any more: one seen at T had a timestamp of at most
+   * T + MAX_CLOCK_SKEW_MS, so after T + 2 × MAX_CLOCK_SKEW_MS its replay fails the clock check.
+   * They are pruned oldest first and the walk stops at the first one still needed, so a request
+   * costs what it prunes: a scan of every nonce once past 10,000 of them (some 17 requests a
+   * second across the fleet) made each request cost as many steps as the fleet's traffic of the
+   * last ten minutes.
+   */
   #pruneNonces(): void {
-    if (this.#nonces.size < 10_000) return
     const cutoff = Date.now() - 2 * MAX_CLOCK_SKEW_MS
-    for (const [k, ts] of this.#nonces) if (ts < cutoff) this.#nonces.delete(k)
+    for (const [k, seenAt] of this.#nonces) {
+      if (seenAt >= cutoff) break
+      this.#nonces.delete(k)
+    }
   }
 
   #checkDisconnects(): void {

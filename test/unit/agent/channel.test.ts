@@ -110,6 +110,28 @@ test('refuses unenrolled agents, wrong keys, tampered and replayed batches, and 
   assert.equal(notices.filter((n) => n.type === 'agent_auth_failed').length, 5)
 })
 
+test('a nonce is remembered for as long as its request could pass the clock check', async (t) => {
+  const t0 = Date.parse('2026-11-20T10:00:00Z')
+  t.mock.timers.enable({ apis: ['Date'], now: t0 + 5 * 60_000 })
+  const { app, enroll, batch } = await setup(t)
+  const id = await enroll()
+  const refusal = async (req: ReturnType<typeof batch>) => {
+    const r = await app.inject(req)
+    return [r.statusCode, r.statusCode === 200 ? '' : r.json<{ message: string }>().message]
+  }
+  // Signed by an agent whose clock is 5 minutes ahead (the most the window allows), received at t0.
+  const ahead = batch(id, seqs(1, 2))
+  t.mock.timers.setTime(t0)
+  assert.equal((await app.inject(ahead)).statusCode, 200)
+  // Almost 10 minutes later its timestamp still passes the clock check: only the nonce stops the
+  // replay, even after a new request has pruned the nonces that can no longer be replayed.
+  t.mock.timers.setTime(t0 + 9 * 60_000 + 50_000)
+  assert.deepEqual(await refusal(batch(id, seqs(3, 3))), [200, ''])
+  assert.deepEqual(await refusal(ahead), [401, 'replayed request'])
+  t.mock.timers.setTime(t0 + 10 * 60_000 + 1)
+  assert.deepEqual(await refusal(ahead), [401, 'timestamp outside the allowed window'])
+})
+
 test('rejects malformed batches with a clear error', async (t) => {
   const { app, enroll, batch } = await setup(t)
   const id = await enroll()
