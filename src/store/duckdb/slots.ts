@@ -21,6 +21,9 @@ export interface PendingBatch {
   readonly reject: (err: unknown) => void
 }
 
+/** What a slot keeps of a batch once it is appended: the texts and events are DuckDB's now. */
+export type StagedBatch = Pick<PendingBatch, 'marks' | 'resolve' | 'reject'>
+
 function toMicros(iso: string | undefined, fallback: number): bigint {
   const ms = iso === undefined ? NaN : Date.parse(iso)
   return BigInt(Number.isNaN(ms) ? fallback : ms) * 1000n
@@ -28,7 +31,7 @@ function toMicros(iso: string | undefined, fallback: number): bigint {
 
 export class StagingSlot {
   /** The batches appended since the slot was last made anew, and their rows. */
-  batches: PendingBatch[] = []
+  batches: StagedBatch[] = []
   rows = 0
   /** Why appending failed: the slot's batches are then rejected at its commit, not committed. */
   failure: unknown = undefined
@@ -64,7 +67,7 @@ export class StagingSlot {
 
   /** Appends a batch's alerts and events (`nextEventSeq` numbers the events); synchronous. */
   append(batch: PendingBatch, nextEventSeq: () => bigint): void {
-    this.batches.push(batch)
+    this.batches.push({ marks: batch.marks, resolve: batch.resolve, reject: batch.reject })
     this.rows += batch.rows
     if (this.failure !== undefined) return
     try {
