@@ -65,11 +65,11 @@ export interface VmMatch {
 /** A list of threads as parallel arrays, grown on demand and reused. */
 interface ThreadList {
   states: Int32Array
-  caps: (Int32Array | null)[]
+  caps: Int32Array[]
   len: number
 }
 
-function push(list: ThreadList, state: number, caps: Int32Array | null): void {
+function push(list: ThreadList, state: number, caps: Int32Array): void {
   if (list.len === list.states.length) {
     const grown = new Int32Array(Math.max(16, list.states.length * 2))
     grown.set(list.states)
@@ -247,7 +247,7 @@ export class OsRegexVm {
   /** The leftmost-first match in `input` with its captures, or null. */
   exec(input: string): VmMatch | null {
     const states = 2 * this.k + 1
-    return states * (input.length + 1) <= MAX_BITSTATE_BITS ? this.execBacktrack(input) : this.execPike(input, true)
+    return states * (input.length + 1) <= MAX_BITSTATE_BITS ? this.execBacktrack(input) : this.execPike(input)
   }
 
   /** `exec` as a bit-state backtracker (see MAX_BITSTATE_BITS). */
@@ -329,22 +329,22 @@ export class OsRegexVm {
   /**
    * `exec` as a Pike VM (the reference the backtracker is tested against): thread lists are
    * parallel arrays reused across calls (states, capture arrays), so a step allocates only when a
-   * capture boundary is crossed; `wantCaps` false skips capture bookkeeping.
+   * capture boundary is crossed.
    */
-  execPike(input: string, wantCaps: boolean): VmMatch | null {
+  execPike(input: string): VmMatch | null {
     const n = input.length
     const matchState = 2 * this.k
     const cur = this.listA
     const nxt = this.listB
     nxt.len = 0
     let best: VmMatch | null = null
-    const startCaps = wantCaps ? new Int32Array(2 * this.groups).fill(-1) : null
+    const startCaps = new Int32Array(2 * this.groups).fill(-1)
     for (let p = 0; p <= n; p++) {
       this.gen++
       // Expand the threads carried into this step (raw successors in `nxt`), in priority order;
       // `nxt` is read completely before it is refilled below.
       cur.len = 0
-      for (let j = 0; j < nxt.len; j++) this.add(cur, nxt.states[j] as number, nxt.caps[j] ?? null, p)
+      for (let j = 0; j < nxt.len; j++) this.add(cur, nxt.states[j] as number, nxt.caps[j] as Int32Array, p)
       if (best === null && (!this.anchoredStart || p === 0)) this.add(cur, 0, startCaps, p)
       if (cur.len === 0) {
         nxt.len = 0
@@ -355,10 +355,10 @@ export class OsRegexVm {
       nxt.len = 0
       for (let j = 0; j < cur.len; j++) {
         const state = cur.states[j] as number
-        const caps = cur.caps[j] ?? null
+        const caps = cur.caps[j] as Int32Array
         if (state === matchState) {
           if (!this.anchoredEnd || p === n) {
-            best = { end: p, caps: caps ?? new Int32Array(0) }
+            best = { end: p, caps }
             break // lower-priority threads lose to this match
           }
           continue
@@ -383,7 +383,7 @@ export class OsRegexVm {
   private readonly listB: ThreadList = { states: new Int32Array(0), caps: [], len: 0 }
 
   /** Adds `state` and everything reachable from it without consuming, in priority order. */
-  private add(list: ThreadList, state: number, caps: Int32Array | null, pos: number): void {
+  private add(list: ThreadList, state: number, caps: Int32Array, pos: number): void {
     if (this.seen[state] === this.gen) return
     this.seen[state] = this.gen
     const i = state >> 1
@@ -393,11 +393,8 @@ export class OsRegexVm {
     }
     const tok = this.tokens[i] as Token
     if (tok.kind === 'open' || tok.kind === 'close') {
-      let next = caps
-      if (caps !== null) {
-        next = caps.slice()
-        next[2 * tok.group + (tok.kind === 'close' ? 1 : 0)] = pos
-      }
+      const next = caps.slice()
+      next[2 * tok.group + (tok.kind === 'close' ? 1 : 0)] = pos
       this.add(list, 2 * (i + 1), next, pos)
       return
     }

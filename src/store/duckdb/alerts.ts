@@ -17,7 +17,7 @@ import type { AlertStore, CommitExtras, QueryOptions, QueryResult, RetentionPoli
 import { crashPointAfterCommit } from './crash-point.js'
 import { MARKS_VERSION, MIGRATIONS } from './migrations.js'
 import { StagingSlot, type PendingBatch } from './slots.js'
-import { encodeAlerts, stagedCommit, type StagedChunk } from './staging.js'
+import { encodeAlerts, type StagedChunk } from './staging.js'
 
 const DAY_MS = 86_400_000
 
@@ -211,7 +211,7 @@ export class DuckAlertStore implements AlertStore {
     let failure: unknown
     try {
       slot.seal(marks)
-      await this.writer.run(stagedCommit(slot.index))
+      await this.writer.run(slot.commitSql)
       for (const [agent, seq] of marks) this.marks.set(agent, seq)
       if (marks.size > 0) crashPointAfterCommit()
     } catch (err) {

@@ -8,7 +8,7 @@
  */
 import { timestampValue, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api'
 import type { Event } from '../../event/event.js'
-import { resetStaging, STAGING_CATALOG, stagingTables, type StagedChunk } from './staging.js'
+import { resetStaging, stagedCommit, STAGING_CATALOG, stagingTables, type StagedChunk } from './staging.js'
 
 /** A batch as submitted: its encoded alerts, its events and marks, and its caller's promise. */
 export interface PendingBatch {
@@ -38,10 +38,15 @@ export class StagingSlot {
   #alerts: DuckDBAppender | undefined
   #events: DuckDBAppender | undefined
 
+  /** The statement list that commits this slot (the writer runs it). */
+  readonly commitSql: string
+
   private constructor(
     readonly index: number,
     private readonly connection: DuckDBConnection,
-  ) {}
+  ) {
+    this.commitSql = stagedCommit(index)
+  }
 
   static async open(instance: DuckDBInstance, index: number): Promise<StagingSlot> {
     const slot = new StagingSlot(index, await instance.connect())

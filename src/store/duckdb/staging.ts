@@ -41,6 +41,12 @@ export function stagingTables(slot: number): { alerts: string; events: string } 
 /** The catalog the staging tables live in: the database a DuckDB instance opened on `:memory:` has. */
 export const STAGING_CATALOG = 'memory'
 
+/** The archived event columns a slot stages (in the appender's order), as `events` has them. */
+const EVENT_COLUMNS = [
+  ['seq', 'BIGINT NOT NULL'], ['ts', 'TIMESTAMP NOT NULL'], ['agent', 'VARCHAR'], ['agent_seq', 'BIGINT'], ['source', 'VARCHAR'],
+  ['location', 'VARCHAR'], ['kind', 'VARCHAR'], ['raw', 'VARCHAR'], ['fields', 'VARCHAR'],
+] as const
+
 /**
  * Makes a slot's staging tables anew, empty. Dropped and made anew, never emptied: DuckDB keeps
  * the memory of deleted rows (measured: +50 MB per 50 MB batch with DELETE or TRUNCATE), not of a
@@ -51,8 +57,7 @@ export function resetStaging(slot: number): string {
   const c = `${STAGING_CATALOG}.main`
   return `DROP TABLE IF EXISTS ${c}.${t.alerts}; DROP TABLE IF EXISTS ${c}.${t.events};
     CREATE TABLE ${c}.${t.alerts} (first BIGINT, ms VARCHAR, logs VARCHAR, raw_logs BOOLEAN, docs VARCHAR, marks VARCHAR);
-    CREATE TABLE ${c}.${t.events} (seq BIGINT NOT NULL, ts TIMESTAMP NOT NULL, agent VARCHAR, agent_seq BIGINT, source VARCHAR,
-      location VARCHAR, kind VARCHAR, raw VARCHAR, fields VARCHAR)`
+    CREATE TABLE ${c}.${t.events} (${EVENT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})`
 }
 
 /**
@@ -170,8 +175,8 @@ const stagedAlertsInsert = (table: string): string => `INSERT INTO alerts (seq, 
       FROM (SELECT first, ms, logs, raw_logs, string_split(docs, chr(10)) AS d FROM ${table} WHERE docs IS NOT NULL)))`
 
 /**
- * One transaction storing slot `slot`'s alerts, events and marks (a mark never goes down). DuckDB
- * runs the list in one call: each call waits for a turn of the JavaScript thread, which is busy
+ * One transaction storing slot `slot`'s alerts, events and marks (a mark never goes down), made
+ * once per slot (StagingSlot.commitSql). DuckDB runs the list in one call: each call waits for a turn of the JavaScript thread, which is busy
  * encoding the next batches while DuckDB writes. COMMIT is the last statement, so a failure
  * anywhere in the list means nothing was committed.
  */
@@ -180,7 +185,7 @@ export function stagedCommit(slot: number): string {
   const c = `${STAGING_CATALOG}.main`
   return `BEGIN TRANSACTION;
     ${stagedAlertsInsert(`${c}.${t.alerts}`)};
-    INSERT INTO events SELECT * FROM ${c}.${t.events};
+    INSERT INTO events (${EVENT_COLUMNS.map(([name]) => name).join(', ')}) SELECT * FROM ${c}.${t.events};
     INSERT INTO agent_marks SELECT m.agent, m.seq
       FROM (SELECT unnest(from_json(marks, '[{"agent":"VARCHAR","seq":"BIGINT"}]')) AS m FROM ${c}.${t.alerts} WHERE marks IS NOT NULL)
       ON CONFLICT (agent) DO UPDATE SET seq = greatest(agent_marks.seq, excluded.seq);
