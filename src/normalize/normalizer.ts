@@ -56,6 +56,21 @@ function leadingTypeWord(text: string, start: number): number {
   return i > start && text.charCodeAt(i) === 0x20 ? i : -1
 }
 
+/** How many continuation lines a cut record may take. */
+const maxContinuations = 8
+
+/**
+ * A user-space record (USER_AVC, USER_LOGIN …: types 1100-1299 and 2100-2999) whose `msg='…` has
+ * no closing quote: the daemon's message held a newline, and syslog wrote the rest on the next,
+ * indented line (seen with dbus-daemon's AppArmor messages). Kernel records never carry `msg='`.
+ */
+function isCutUserRecord(record: AuditRecord): boolean {
+  const type = record.typeNumber
+  if (type === undefined || !((type >= 1100 && type <= 1299) || (type >= 2100 && type <= 2999))) return false
+  const open = record.text.indexOf("msg='", record.bodyStart)
+  return open >= 0 && record.text.indexOf("'", open + 5) < 0
+}
+
 function skipAuditPrefix(text: string, start: number): number {
   if (text.charCodeAt(start) !== 0x61 /* a */ || !text.startsWith('audit:', start)) return start
   let i = start + 6
@@ -77,6 +92,8 @@ export class Normalizer {
   readonly #envelopeOptions: EnvelopeOptions
   readonly #assembler: Assembler<RecordMeta>
   readonly #stats: Omit<NormalizerStats, 'assembler'> = { lines: 0, records: 0, events: 0, malformed: 0, skipped: 0 }
+  /** A user-space record whose `msg='…` a newline cut short, waiting for its indented continuation. */
+  #held: { line: string; lineNo: number; parts: number } | undefined = undefined
 
   constructor(opts: NormalizerOptions) {
     this.#opts = opts
@@ -90,15 +107,31 @@ export class Normalizer {
     return { ...this.#stats, assembler: { ...this.#assembler.stats } }
   }
 
-  /** Events waiting for more records. */
+  /** Events waiting for more records (or for the rest of a cut record). */
   get inFlight(): number {
-    return this.#assembler.inFlight
+    return this.#assembler.inFlight + (this.#held === undefined ? 0 : 1)
   }
 
   /** Reads one line (without its newline). `lineNo` defaults to the count of lines pushed. */
   push(line: string, lineNo?: number): void {
     const n = lineNo ?? this.#stats.lines + 1
     this.#stats.lines++
+    const c0 = line.charCodeAt(0)
+    const held = this.#held
+    if (held !== undefined) {
+      this.#held = undefined
+      // The rest of the cut record: indented, as syslog writes a message's later lines.
+      if ((c0 === 0x20 || c0 === 0x09) && held.parts < maxContinuations) {
+        this.#stats.skipped++
+        return this.#read(held.line + '\n' + line, held.lineNo, held.parts + 1)
+      }
+      this.#read(held.line, held.lineNo, maxContinuations)
+    }
+    this.#read(line, n, 0)
+  }
+
+  /** Reads a line, or a record joined from `parts` continuation lines (which are not held again once at the limit). */
+  #read(line: string, n: number, parts: number): void {
     const c0 = line.charCodeAt(0)
     if (line.length === 0 || ((c0 === 0x20 || c0 === 0x09) && (/^\s*$/.test(line) || /^ [A-Z_]+=/.test(line))) || (c0 === 0x2d && line === '----') || (c0 === 0x74 && line.startsWith('time->'))) {
       this.#stats.skipped++
@@ -128,14 +161,14 @@ export class Normalizer {
     if (looksLikeRecord(text, start)) {
       const r = parseRecord(text, start)
       if (!r.ok) return this.#error(n, r.column + (text === line ? 0 : line.length - text.length), r.message, line)
-      return this.#record(r.record, line, n, env)
+      return this.#record(r.record, line, n, env, parts)
     }
     if (env.program === 'audit') {
       const word = leadingTypeWord(text, start)
       if (word > 0) {
         const r = parseRecord(text, word + 1, text.slice(start, word))
         if (!r.ok) return this.#error(n, r.column, r.message, line)
-        return this.#record(r.record, line, n, env)
+        return this.#record(r.record, line, n, env, parts)
       }
     }
     if (isLegacyRecord(text, start)) return this.#record(bareRecord(text, start, 'APPARMOR'), line, n, env)
@@ -147,15 +180,29 @@ export class Normalizer {
 
   /** Emits every incomplete event: end of input. */
   flush(): void {
+    this.#release()
     this.#assembler.flush()
   }
 
   /** Live sources: emits events whose wait has passed (call from a timer with the assembler in wall-clock mode). */
   expire(nowMs = Date.now()): void {
+    // A held record waits for its continuation only until the next tick: the lines of one message are written together.
+    this.#release()
     this.#assembler.expire(nowMs)
   }
 
-  #record(record: AuditRecord, raw: string, line: number, envelope: Envelope): void {
+  /** Reads the held record as it is: no continuation came. */
+  #release(): void {
+    const held = this.#held
+    this.#held = undefined
+    if (held !== undefined) this.#read(held.line, held.lineNo, maxContinuations)
+  }
+
+  #record(record: AuditRecord, raw: string, line: number, envelope: Envelope, parts = maxContinuations): void {
+    if (parts < maxContinuations && isCutUserRecord(record)) {
+      this.#held = { line: raw, lineNo: line, parts }
+      return
+    }
     if (isLegacyRecord(record.text, record.bodyStart) && !parseLegacyRecord(record.text.slice(record.bodyStart).trim())) {
       this.#error(line, record.bodyStart + 1 + (raw.length - record.text.length), 'unrecognized AppArmor 2.x record', raw)
       return

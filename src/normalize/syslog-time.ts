@@ -1,5 +1,5 @@
 /**
- * Syslog timestamps: BSD (`Nov  2 09:01:02`, no year, local time) and ISO/RFC 3339
+ * Syslog timestamps: BSD (`Nov  2 09:01:02`, no year, local time unless an offset follows) and ISO/RFC 3339
  * (`2026-11-20T10:33:25.123456+01:00`, `YYYY-MM-DD HH:MM:SS`). Hand-scanned: this runs on every line.
  */
 
@@ -67,7 +67,8 @@ export interface SyslogTime {
 }
 
 /**
- * A BSD timestamp at the start of `s` (15 characters). The year is not logged: we take
+ * A BSD timestamp at the start of `s` (15 characters), with the fraction and UTC offset some
+ * daemons append (`Jan  1 15:09:04.562575+08:00`). The year is not logged: we take
  * `referenceYear`, or the year before when that would put the line more than a day in the future
  * of `now()` (a December line read in January).
  */
@@ -82,24 +83,22 @@ export function parseBsdTime(s: string, now: () => number, referenceYear?: numbe
   const day = d1 * 10 + d2
   const nowMs = referenceYear === undefined ? now() : 0
   const year = referenceYear ?? yearOf(nowMs)
-  let t = localMidnight(year, month, day) + secs * 1000
-  if (referenceYear === undefined && t > nowMs + 86_400_000) t = localMidnight(year - 1, month, day) + secs * 1000
-  return { length: 15, timeMs: t }
+  const tail = fractionAndOffset(s, 15)
+  const at = (y: number) => midnight(y, month, day, tail.offsetMin) + secs * 1000 + tail.fracMs
+  let t = at(year)
+  if (referenceYear === undefined && t > nowMs + 86_400_000) t = at(year - 1)
+  return { length: tail.end, timeMs: t }
 }
 
-/** An ISO 8601 / RFC 3339 timestamp at the start of `s`, with optional fraction and offset (local time without one). */
-export function parseIsoTime(s: string): SyslogTime | undefined {
-  if (s.length < 19 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d) return undefined
-  const sep = s.charCodeAt(10)
-  if (sep !== 0x54 && sep !== 0x20) return undefined
-  const y = two(s, 0) * 100 + two(s, 2)
-  const mo = two(s, 5)
-  const d = two(s, 8)
-  const secs = clock(s, 11)
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || secs < 0) return undefined
-  let i = 19
+/** Midnight of a date: local, or at a UTC offset in minutes. */
+function midnight(year: number, month: number, day: number, offsetMin: number | undefined): number {
+  return offsetMin === undefined ? localMidnight(year, month, day) : Date.UTC(year, month, day) - offsetMin * 60_000
+}
+
+/** The optional `.fraction` and `Z` or `±HH[:]MM` after the seconds at i. */
+function fractionAndOffset(s: string, i: number): { end: number; fracMs: number; offsetMin: number | undefined } {
   let fracMs = 0
-  if (s.charCodeAt(i) === 0x2e) {
+  if (s.charCodeAt(i) === 0x2e && digit(s, i + 1) >= 0) {
     i++
     let scale = 100
     while (i < s.length && digit(s, i) >= 0) {
@@ -122,6 +121,19 @@ export function parseIsoTime(s: string): SyslogTime | undefined {
       i += 5 + colon
     }
   }
-  const base = offsetMin === undefined ? localMidnight(y, mo - 1, d) : Date.UTC(y, mo - 1, d) - offsetMin * 60_000
-  return { length: i, timeMs: base + secs * 1000 + Math.round(fracMs) }
+  return { end: i, fracMs: Math.round(fracMs), offsetMin }
+}
+
+/** An ISO 8601 / RFC 3339 timestamp at the start of `s`, with optional fraction and offset (local time without one). */
+export function parseIsoTime(s: string): SyslogTime | undefined {
+  if (s.length < 19 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d) return undefined
+  const sep = s.charCodeAt(10)
+  if (sep !== 0x54 && sep !== 0x20) return undefined
+  const y = two(s, 0) * 100 + two(s, 2)
+  const mo = two(s, 5)
+  const d = two(s, 8)
+  const secs = clock(s, 11)
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || secs < 0) return undefined
+  const tail = fractionAndOffset(s, 19)
+  return { length: tail.end, timeMs: midnight(y, mo - 1, d, tail.offsetMin) + secs * 1000 + tail.fracMs }
 }

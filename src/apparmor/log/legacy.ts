@@ -1,8 +1,10 @@
 /**
  * AppArmor 2.0-era records (≈2006-2007), which libapparmor stopped parsing in 2011:
  * `REJECTING r access to /etc/shadow (passwd(7890) profile /usr/bin/passwd active /usr/bin/passwd)`,
- * `PERMITTING …`, `AUDITING …`, `REJECTING capability 'net_raw' (…)`, `REJECTING link access from A to B (…)`,
- * `REJECTING attribute (mode) change to PATH (…)` and `LOGPROF-HINT fork pid=1 child=2 profile P active H`.
+ * `PERMITTING …`, `AUDITING …`, `REJECTING [access to ]capability 'net_raw' (…)`, `REJECTING link access from A to B (…)`,
+ * `REJECTING attribute (mode) change to PATH (…)`, `REJECTING access to syscall 'sysctl (write)' (…)`,
+ * `REJECTING xattr set on PATH (…)`, `LOGPROF-HINT fork pid=1 child=2 profile P active H` and
+ * `LOGPROF-HINT unknown_hat HAT pid=1 profile=P active=H`.
  * Rare enough that regular expressions are fine here; they run on re2js, in linear time, because
  * the text (paths, command names) is attacker-influenced and some of these patterns would
  * backtrack badly on a backtracking engine.
@@ -18,10 +20,11 @@ const task = String.raw`\((.*)\((\d+)\) profile (\S+) active (\S+)\)\s*$`
 const sources = {
   access: String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-zA-Z:]+) access to (.+?) ` + task,
   link: String.raw`^(REJECTING|PERMITTING|AUDITING) link access from (.+?) to (.+?) ` + task,
-  capability: String.raw`^(REJECTING|PERMITTING|AUDITING) capability '([a-z_]+)' ` + task,
+  capability: String.raw`^(REJECTING|PERMITTING|AUDITING) (?:access to )?capability '([a-z_]+)' ` + task,
+  syscall: String.raw`^(REJECTING|PERMITTING|AUDITING) access to syscall '([^']*)' ` + task,
   attribute: String.raw`^(REJECTING|PERMITTING|AUDITING) attribute \((.*?)\) change to (.+?) ` + task,
-  generic: String.raw`^(REJECTING|PERMITTING|AUDITING) (\S+) on (.+?) ` + task,
-  hint: String.raw`^LOGPROF-HINT (\S+)((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$`,
+  generic: String.raw`^(REJECTING|PERMITTING|AUDITING) ([a-z_]+(?: [a-z_]+)?) on (.+?) ` + task,
+  hint: String.raw`^LOGPROF-HINT (\S+)(?: ([^\s=]+))?((?: [a-z_]+=\S+)*)(?: profile (\S+) active (\S+))?\s*$`,
 }
 let compiled: Record<keyof typeof sources, RE2JS> | undefined
 
@@ -37,6 +40,7 @@ function patterns(): Record<keyof typeof sources, RE2JS> {
       access: engine.compile(sources.access),
       link: engine.compile(sources.link),
       capability: engine.compile(sources.capability),
+      syscall: engine.compile(sources.syscall),
       attribute: engine.compile(sources.attribute),
       generic: engine.compile(sources.generic),
       hint: engine.compile(sources.hint),
@@ -47,7 +51,7 @@ function patterns(): Record<keyof typeof sources, RE2JS> {
 
 /**
  * Runs a pattern; the groups as an array like RegExp.exec's (index 0 the whole match; a group that
- * did not take part is undefined, as there), or null.
+ * did not take part is null, where RegExp.exec gives undefined), or null.
  */
 function exec(re: RE2JS, text: string): string[] | null {
   const m = re.matcher(text)
@@ -75,7 +79,7 @@ function taskFields(out: Fields, comm: string, pid: string, profile: string, act
 /** Parses a legacy record into `apparmor.*` fields; undefined when it is none of the known shapes. */
 export function parseLegacyRecord(text: string): Fields | undefined {
   const out: Fields = {}
-  const { access, link, capability, attribute, generic, hint } = patterns()
+  const { access, link, capability, syscall, attribute, generic, hint } = patterns()
   let m: string[] | null
   if ((m = exec(access, text))) {
     const [, verb, mask, name, comm, pid, profile, active] = m
@@ -94,6 +98,10 @@ export function parseLegacyRecord(text: string): Fields | undefined {
     const [, verb, cap, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'capable', 'apparmor.class': 'cap', 'apparmor.capname': cap, 'apparmor.capability': 'cap_' + cap })
     taskFields(out, comm, pid, profile, active)
+  } else if ((m = exec(syscall, text))) {
+    const [, verb, name, comm, pid, profile, active] = m
+    Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'syscall', 'apparmor.name': name })
+    taskFields(out, comm, pid, profile, active)
   } else if ((m = exec(attribute, text))) {
     const [, verb, attr, name, comm, pid, profile, active] = m
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': 'setattr', 'apparmor.class': 'file', 'apparmor.attribute': attr, 'apparmor.name': name })
@@ -103,18 +111,26 @@ export function parseLegacyRecord(text: string): Fields | undefined {
     Object.assign(out, { 'apparmor.status': statusByVerb[verb], 'apparmor.operation': op, 'apparmor.name': name })
     taskFields(out, comm, pid, profile, active)
   } else if ((m = exec(hint, text))) {
-    const [, op, kv, profile, active] = m
+    const [, op, hat, kv, profile, active] = m
     out['apparmor.status'] = 'HINT'
     out['apparmor.operation'] = op
+    // unknown_hat names the hat it could not find.
+    if (hat) out['apparmor.name'] = hat
+    const pairs: Record<string, string> = {}
     for (const pair of kv.trim().split(' ').filter(Boolean)) {
       const eq = pair.indexOf('=')
-      const key = pair.slice(0, eq)
-      const value = pair.slice(eq + 1)
-      const n = Number(value)
-      out[key === 'child' ? 'apparmor.task' : 'apparmor.' + key] = Number.isFinite(n) ? n : value
+      pairs[pair.slice(0, eq)] = pair.slice(eq + 1)
     }
-    if (profile !== undefined) out['apparmor.profile'] = profile
-    if (active !== undefined && active !== profile) out['apparmor.active_hat'] = active
+    const hintProfile = profile ?? pairs.profile
+    const hintActive = active ?? pairs.active
+    delete pairs.profile
+    delete pairs.active
+    for (const [key, value] of Object.entries(pairs)) {
+      const n = Number(value)
+      out[key === 'child' ? 'apparmor.task' : 'apparmor.' + key] = value !== '' && Number.isFinite(n) ? n : value
+    }
+    if (hintProfile !== undefined) out['apparmor.profile'] = hintProfile
+    if (hintActive !== undefined && hintActive !== hintProfile) out['apparmor.active_hat'] = hintActive
   } else return undefined
   out['apparmor.syntax'] = 'v1'
   return out

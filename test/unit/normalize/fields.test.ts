@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { parseLines } from '../../../src/normalize/index.js'
+import { Normalizer, parseLines } from '../../../src/normalize/index.js'
 import type { Event } from '../../../src/event/index.js'
 
 const fixture = (name: string) => readFileSync(new URL(`../../fixtures/normalize/${name}`, import.meta.url), 'utf8')
@@ -178,4 +178,39 @@ test('AppArmor 2.x records: the known shapes parse, a hostile one is reported, n
   const { events, errors } = parse('type=APPARMOR msg=audit(1.0:1): REJECTING r access to ' + '/a ('.repeat(5000) + ' x')
   assert.equal(events.length, 0)
   assert.match(errors[0].message, /unrecognized AppArmor 2\.x record/)
+})
+
+test('a user-space record cut by a newline in its message is joined with its indented continuation', () => {
+  const cut = `Jun 20 17:57:06 ns1 kernel: [4835959.046111] audit: type=1107 audit(1561053426.749:186): pid=640 uid=103 auid=4294967295 ses=4294967295 msg='apparmor="ALLOWED" operation="dbus_method_call"  bus="system" path="/org/freedesktop/systemd1" mask="send" name="org.freedesktop.systemd1" pid=20596 label="/usr/bin/foo" peer_pid=1 peer_label="unconfined"`
+  const rest = `                  exe="/usr/bin/dbus-daemon" sauid=103 hostname=? addr=? terminal=?'`
+  const next = 'type=AVC msg=audit(1561053427.000:187): apparmor="DENIED" operation="open" profile="/usr/bin/foo" name="/etc/shadow" pid=1 comm="foo"'
+  const joined = parseLines([cut, rest, next].join('\n'), { location: 'kern.log' })
+  assert.deepEqual(joined.errors, [])
+  assert.equal(joined.events.length, 2)
+  const [dbus] = joined.events
+  assert.equal(dbus.raw, cut + '\n' + rest, 'raw keeps both lines, byte for byte')
+  assert.equal(dbus.fields['apparmor.exe'], '/usr/bin/dbus-daemon')
+  assert.equal(dbus.fields['apparmor.member'], undefined)
+  assert.equal(dbus.fields['apparmor.peer_profile'], 'unconfined')
+  assert.equal(dbus.fields['audit.pid'], 640, "the header's pid is the bus daemon's")
+  assert.equal(joined.stats.skipped, 1, 'the continuation line is counted as joined')
+  // No continuation: the cut record is read as it is when the next line comes, at the end, or on a live tick.
+  for (const text of [[cut, next].join('\n'), cut]) {
+    const alone = parseLines(text, { location: 'kern.log' })
+    assert.deepEqual(alone.errors, [])
+    assert.equal(alone.events[0].raw, cut)
+    assert.equal(alone.events[0].fields['apparmor.peer_profile'], 'unconfined')
+  }
+  const events: Event[] = []
+  const live = new Normalizer({ location: 'kern.log', emit: (e) => events.push(e) })
+  live.push(cut)
+  assert.equal(live.inFlight, 1, 'the cut record waits, and says so')
+  live.expire()
+  assert.equal(events.length, 1)
+  assert.equal(live.inFlight, 0)
+  // A run of indented lines ends after a bounded number of continuations.
+  const many = parseLines([cut, ...Array.from({ length: 12 }, () => '   x=1'), next].join('\n'), { location: 'kern.log' })
+  assert.equal(many.events.length, 2)
+  assert.equal(many.events[0].raw.split('\n').length, 9, 'the record and 8 continuations')
+  assert.deepEqual(many.errors.map((e) => e.line), [10, 11, 12, 13], 'the indented lines past the bound are reported')
 })

@@ -24,3 +24,13 @@ test('BSD timestamps without a year: the clock is read, and a date ahead of it i
   parseBsdTime('Jan  4 23:00:00 h', now, 2020)
   assert.equal(reads, 2, 'a given year needs no clock')
 })
+
+test('BSD timestamps with a fraction and a UTC offset (rsyslog high-precision without the year)', () => {
+  const at = (s: string) => parseBsdTime(s, () => 0, 2013)
+  assert.deepEqual(at('Jan  1 15:09:04+08:00 localhost kernel: x'), { length: 21, timeMs: Date.UTC(2013, 0, 1, 7, 9, 4) })
+  assert.deepEqual(at('Jan  1 15:09:04-08:00 localhost kernel: x'), { length: 21, timeMs: Date.UTC(2013, 0, 1, 23, 9, 4) })
+  assert.deepEqual(at('Jan  1 15:09:04.562575 localhost kernel: x'), { length: 22, timeMs: new Date(2013, 0, 1, 15, 9, 4, 563).getTime() })
+  assert.deepEqual(at('Jan  1 15:09:04.562575+08:00 localhost kernel: x'), { length: 28, timeMs: Date.UTC(2013, 0, 1, 7, 9, 4, 563) })
+  assert.deepEqual(at('Jan  1 15:09:04Z host'), { length: 16, timeMs: Date.UTC(2013, 0, 1, 15, 9, 4) })
+  assert.deepEqual(at('Jan  1 15:09:04. host'), { length: 15, timeMs: new Date(2013, 0, 1, 15, 9, 4).getTime() }, 'a dot without digits is not a fraction')
+})
