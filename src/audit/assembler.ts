@@ -94,6 +94,8 @@ export class Assembler<M = unknown> {
       this.#send([item], 'single')
       return
     }
+    // Every record moves the event clock, so events whose wait has passed go out before a later single-record event.
+    if (this.#settings.clock === 'event') this.#advance(r.timeMs)
     const name = r.typeName
     if (!isMultiRecordType(r.typeNumber) && name !== '') {
       this.#send([item], 'single')
@@ -111,7 +113,6 @@ export class Assembler<M = unknown> {
       return
     }
     if (ticket < 0) {
-      if (this.#settings.clock === 'event') this.#advance(r.timeMs)
       const since = this.#settings.clock === 'event' ? r.timeMs : Date.now()
       ticket = this.#add({ key, serial: r.serial, bySerial: false, items: [], since, hasSyscall: false })
       if (this.#size > this.#settings.maxInFlight) this.#evictOldest()
