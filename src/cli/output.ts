@@ -21,8 +21,35 @@ export function printJson(value: unknown, out: Writable = process.stdout): void 
 
 /** Lays rows out as aligned columns; the last column is never padded. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
-  return [line(header), ...rows.map(line)].join('\n') + '\n'
+  return new TableStream(header).format(rows)
+}
+
+/**
+ * A table written in batches as its rows arrive (`parse --follow`, large files): the header goes
+ * out with the first batch, and a column only ever widens, to the widest cell seen so far, so
+ * batches line up unless a later cell is wider than any before it.
+ */
+export class TableStream {
+  readonly #header: readonly string[]
+  readonly #widths: number[]
+  #started = false
+
+  constructor(header: readonly string[]) {
+    this.#header = header
+    this.#widths = header.map((h) => h.length)
+  }
+
+  /** The text of the next batch of rows (with the header, the first time). */
+  format(rows: readonly (readonly string[])[]): string {
+    // A loop, not Math.max(...cells): a spread of a large batch overflows the stack.
+    for (const row of rows) for (let i = 0; i < this.#widths.length; i++) this.#widths[i] = Math.max(this.#widths[i], (row[i] ?? '').length)
+    const lines = this.#started ? [] : [this.#line(this.#header)]
+    this.#started = true
+    for (const row of rows) lines.push(this.#line(row))
+    return lines.length ? lines.join('\n') + '\n' : ''
+  }
+
+  #line(cells: readonly string[]): string {
+    return cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(this.#widths[i] ?? 0))).join('  ').trimEnd()
+  }
 }

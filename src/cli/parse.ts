@@ -7,7 +7,7 @@ import { Normalizer, type ParseError } from '../normalize/index.js'
 import { FileTail } from '../sources/file/tail.js'
 import { LineSplitter } from '../sources/lines.js'
 import { action, CliError, Exit, type ExitCode } from './exit.js'
-import { formatTable, paint, printJson, useColor } from './output.js'
+import { formatTable, paint, printJson, TableStream, useColor } from './output.js'
 
 interface ParseOptions {
   follow?: boolean
@@ -53,7 +53,8 @@ function tableRow(e: Event): string[] {
 
 async function readSource(path: string, opts: ParseOptions, out: Output, summary: Summary, color: boolean): Promise<void> {
   const location = path === '-' ? 'stdin' : path
-  const rows: string[][] = []
+  // One table per file, written batch by batch: `--follow` shows rows as they come, and a large file is never held whole.
+  const table = new TableStream(tableHeader)
   const pending: Event[] = []
   const normalizer = new Normalizer({
     location,
@@ -66,6 +67,7 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
     },
   })
   const drain = async (): Promise<void> => {
+    const rows: string[][] = []
     for (const e of pending) {
       summary.events++
       summary.by_kind[e.kind] = (summary.by_kind[e.kind] ?? 0) + 1
@@ -76,6 +78,9 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
       else await out.write(JSON.stringify(e) + '\n')
     }
     pending.length = 0
+    if (rows.length) await out.write(table.format(rows))
+    // Following, what was read is shown at once (not when 64 KiB have piled up, or at the end).
+    if (opts.follow) await out.flush()
   }
   const readLines = async (input: Readable): Promise<void> => {
     const split = new LineSplitter()
@@ -98,7 +103,6 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
   summary.lines += st.lines
   summary.records += st.records
   summary.malformed += st.malformed
-  if (rows.length) await out.write(formatTable(tableHeader, rows))
 }
 
 /**

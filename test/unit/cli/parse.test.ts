@@ -1,4 +1,4 @@
-import { test } from 'node:test'
+import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -55,14 +55,17 @@ test('--follow prints what is appended, across a rotation, and stops cleanly on 
   const line = (n: number) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="/f${n}" pid=1 comm="a"\n`
   writeFileSync(log, line(1))
   const child = spawn(process.execPath, [bin, 'parse', '--follow', log], { env: { ...process.env, NO_COLOR: '1' } })
+  after(() => child.kill('SIGKILL'))
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
   const waitFor = async (n: number) => {
     for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
   }
   await waitFor(1)
+  assert.equal(out.split('\n').filter(Boolean).length, 1, 'shown while still following')
   appendFileSync(log, line(2))
   await waitFor(2)
+  assert.equal(out.split('\n').filter(Boolean).length, 2)
   renameSync(log, log + '.1')
   writeFileSync(log, line(3))
   await waitFor(3)
@@ -71,4 +74,30 @@ test('--follow prints what is appended, across a rotation, and stops cleanly on 
   assert.equal(code, 0)
   const names = out.trim().split('\n').map((l) => (JSON.parse(l) as { fields: Record<string, string> }).fields['apparmor.name'])
   assert.deepEqual(names, ['/f1', '/f2', '/f3'])
+})
+
+test('--follow --format table shows each row as it comes, under one header', async () => {
+  const { spawn } = await import('node:child_process')
+  const { appendFileSync } = await import('node:fs')
+  const dir = tempDir('follow-table')
+  const log = join(dir, 'kern.log')
+  const line = (n: number, name: string) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="${name}" pid=1 comm="a"\n`
+  writeFileSync(log, line(1, '/f1'))
+  const child = spawn(process.execPath, [bin, 'parse', '--follow', '--format', 'table', log], { env: { ...process.env, NO_COLOR: '1' } })
+  after(() => child.kill('SIGKILL'))
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  const waitFor = async (n: number) => {
+    for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
+  }
+  await waitFor(2)
+  assert.equal(out.split('\n').filter(Boolean).length, 2, 'the header and the first row, while still following')
+  appendFileSync(log, line(2, '/a/much/longer/name'))
+  await waitFor(3)
+  child.kill('SIGINT')
+  assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0)
+  const lines = out.trim().split('\n')
+  assert.match(lines[0], /^time\s+kind\s+type\s+profile\/exe\s+operation\s+name$/)
+  assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).at(-1)), ['/f1', '/a/much/longer/name'])
+  assert.equal(lines.filter((l) => l.startsWith('time ')).length, 1)
 })
