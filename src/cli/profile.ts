@@ -206,14 +206,14 @@ export function register(program: Command): void {
     .description('Propose the rules profiles need from ALLOWED/DENIED records (aa-logprof without the questions)')
     .requiredOption('--log <file>', 'a log with AppArmor records (repeatable)', collect)
     .option('--profile-dir <dir>', 'the profiles (and include search path)', '/etc/apparmor.d')
-    .option('--style <style>', "'default' (tunables, globs, abstractions that cover several accesses) or 'logprof' (aa-logprof's default answers)", 'default')
+    .option('--style <style>', "'default' (tunables, globs, abstractions that cover several accesses), 'logprof' (aa-logprof's default answers) or 'exact' (logged values, no globs or abstractions)", 'default')
     .option('--allow-sensitive', 'also propose rules for credential files (/etc/shadow, ~/.ssh ...)')
     .option('--write', 'write the proposed profiles')
     .option('--diff', 'print unified diffs (the default)')
     .option('--json', '{"profiles": [{name, file, created, content}]}')
     .action(
       action(async (o: { log: string[]; profileDir: string; style: string; allowSensitive?: boolean; write?: boolean; diff?: boolean; json?: boolean }): Promise<ExitCode> => {
-        if (o.style !== 'default' && o.style !== 'logprof') throw new CliError(`--style must be default or logprof, not '${o.style}'`)
+        if (o.style !== 'default' && o.style !== 'logprof' && o.style !== 'exact') throw new CliError(`--style must be default, logprof or exact, not '${o.style}'`)
         const proposals = suggest(readLogs(o.log), { profileDir: o.profileDir, style: o.style, allowSensitive: o.allowSensitive === true })
         for (const p of proposals) for (const w of p.withheld) process.stderr.write(`${p.name}: not proposing '${w}' (credential file; use --allow-sensitive)\n`)
         if (o.json) printJson({ profiles: proposals.map(({ name, file, created, content }) => ({ name, file, created, content })) })

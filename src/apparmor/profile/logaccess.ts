@@ -21,10 +21,10 @@ export type Conversion = { ok: true; access: LoggedAccess } | { ok: false; reaso
 
 const FILE_MASK: Record<string, string> = { r: 'r', w: 'w', c: 'w', d: 'w', a: 'a', x: 'x', m: 'm', l: 'l', k: 'k' }
 
-/** Kernel masks (`wc`, `r`, `rw::`, ...) → our permission letters, deduplicated. */
+/** Kernel masks (`wc`, `r`, and AppArmor 2.x's `owner::other` as in `rw::` or `::r`) → our permission letters, deduplicated. */
 export function fileMode(mask: string): string {
   const out = new Set<string>()
-  for (const c of mask.split('::')[0] ?? '') {
+  for (const c of mask.replace('::', '')) {
     const p = FILE_MASK[c]
     if (p) out.add(p)
   }
@@ -42,7 +42,8 @@ export function toAccess(event: Event): Conversion {
   const base = { profile, status, operation, requested, event }
   const cls = f('class')
   if (operation === 'capable' || cls === 'cap') {
-    const name = f('capname') ?? f('capability')?.replace(/^cap_/, '')
+    // AppArmor 2.x records name the capability `name=`.
+    const name = f('capname') ?? f('capability')?.replace(/^cap_/, '') ?? f('name')
     return name ? { ok: true, access: { ...base, query: { kind: 'capability', name } } } : { ok: false, reason: 'capability without a name' }
   }
   if (operation === 'signal' || cls === 'signal') {
@@ -54,7 +55,8 @@ export function toAccess(event: Event): Conversion {
     return { ok: true, access: { ...base, query: { kind: 'ptrace', access, peer: f('peer') ?? f('peer_profile') ?? 'unconfined' } } }
   }
   const family = f('family')
-  if (cls === 'net' || (family && f('sock_type'))) {
+  // Some exec records carry network fields too (libapparmor's test_multi testcase01): an exec is an exec.
+  if (operation !== 'exec' && (cls === 'net' || (family && f('sock_type')))) {
     const type = f('sock_type')
     return family ? { ok: true, access: { ...base, query: { kind: 'network', domain: family, ...(type ? { type } : {}) } } } : { ok: false, reason: 'network access without a family' }
   }

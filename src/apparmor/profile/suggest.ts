@@ -3,26 +3,32 @@
  * profile lacks, written into its file (or a new profile). `style: 'logprof'` gives what
  * aa-logprof writes when every question gets its default answer; the default style globs with
  * tunables, library versions and numbered names, and includes an abstraction only when it covers
- * several of the accesses.
+ * several of the accesses; `style: 'exact'` gives the rules aa-logprof derives from the log before
+ * it asks (logged paths as they are, no abstraction), as upstream's test_multi `.profile` files.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Event } from '../../event/event.js'
+import { fieldString, type Event } from '../../event/event.js'
 import type { Profile, ProfileFile, Rule, Word } from './ast.js'
 import { formatMode, type FileMode, type Perm } from './mode.js'
 import { fileRuleData } from './validate.js'
 import { Evaluator, findProfile, type Query } from './evaluate.js'
-import { toAccess, type LoggedAccess } from './logaccess.js'
+import { words } from './format.js'
+import { toAccess } from './logaccess.js'
+import { logprofRule, quoteIfNeeded, type LogprofRule } from './logrule.js'
 import { parseProfileText } from './parser.js'
 import { loadPolicy, type Policy } from './policy.js'
 
 export interface SuggestOptions {
   /** Where the profiles live (also the include search path); default /etc/apparmor.d. */
   readonly profileDir?: string
-  readonly style?: 'default' | 'logprof'
+  readonly style?: Style
   /** Propose rules for credential files too (never by default). */
   readonly allowSensitive?: boolean
 }
+
+/** How accesses become rules: see the module comment and docs/profiles.md. */
+export type Style = 'default' | 'logprof' | 'exact'
 
 export interface ProposedProfile {
   readonly name: string
@@ -88,9 +94,17 @@ export function logprofGlob(path: string): string {
 
 const isSensitive = (path: string) => SENSITIVE.some((re) => re.test(path))
 
+/** A logged access: the rule aa-logprof derives from it, and the query that tells whether a profile allows it already. */
+interface Wanted {
+  readonly rule: LogprofRule
+  readonly query?: Query
+}
+
 interface Draft {
   readonly lines: string[]
   readonly withheld: string[]
+  /** Whether a line needs AppArmor 4's language. */
+  readonly v4: boolean
   /** Existing rules whose permissions grow: the new text of their permission word. */
   readonly widen: { readonly line: number; readonly column: number; readonly old: string; readonly mode: string }[]
 }
@@ -99,22 +113,28 @@ export function suggest(events: readonly Event[], opts: SuggestOptions = {}): Pr
   const dir = opts.profileDir ?? '/etc/apparmor.d'
   const style = opts.style ?? 'default'
   const index = profileIndex(dir)
-  const byProfile = new Map<string, LoggedAccess[]>()
+  const byProfile = new Map<string, Wanted[]>()
   for (const e of events) {
     if (e.kind !== 'apparmor') continue
-    const c = toAccess(e)
-    if (!c.ok || (c.access.status !== 'ALLOWED' && c.access.status !== 'DENIED')) continue
-    const name = c.access.profile
+    const status = fieldString(e, 'apparmor.status')
+    const name = fieldString(e, 'apparmor.profile')
+    if ((status !== 'ALLOWED' && status !== 'DENIED') || !name) continue
+    // aa-logprof ignores null-* profiles (children it cannot name).
     if (name === 'unconfined' || name.includes('//null-')) continue
-    byProfile.set(name, [...(byProfile.get(name) ?? []), c.access])
+    const rule = logprofRule(e)
+    if ('skip' in rule) continue
+    const c = toAccess(e)
+    // The query only when it is the same kind of access (a unix record evaluates as `network unix`).
+    const query = c.ok && (c.access.query.kind === 'file') === (rule.kind !== 'rule') ? c.access.query : undefined
+    byProfile.set(name, [...(byProfile.get(name) ?? []), { rule, ...(query ? { query } : {}) }])
   }
   const abstractions = new Abstractions(dir)
   const out: ProposedProfile[] = []
   // Hats and children (`a//b`) are written into their parent's file.
-  const byTop = new Map<string, Map<string, LoggedAccess[]>>()
+  const byTop = new Map<string, Map<string, Wanted[]>>()
   for (const [name, accesses] of byProfile) {
     const [top = name, ...rest] = name.split('//')
-    const subs = byTop.get(top) ?? new Map<string, LoggedAccess[]>()
+    const subs = byTop.get(top) ?? new Map<string, Wanted[]>()
     subs.set(rest.join('//'), accesses)
     byTop.set(top, subs)
   }
@@ -127,11 +147,13 @@ export function suggest(events: readonly Event[], opts: SuggestOptions = {}): Pr
     const withheld: string[] = []
     const inserts: { line: number; text: string[] }[] = []
     let newBody: string[] | undefined
+    let v4 = false
     for (const [sub, accesses] of [...subs].sort(([a], [b]) => a.localeCompare(b))) {
       const parent = policy ? findProfile(policy, top) : undefined
       const target = parent && sub ? (findProfile(policy as Policy, `${top}//${sub}`) ?? undefined) : parent
       const draft = rulesFor(accesses, policy, target, { style, allowSensitive: opts.allowSensitive === true, index, abstractions })
       withheld.push(...draft.withheld)
+      v4 ||= draft.v4
       if (draft.lines.length === 0 && draft.widen.length === 0) continue
       for (const w of draft.widen) {
         const l = lines[w.line - 1] ?? ''
@@ -161,7 +183,7 @@ export function suggest(events: readonly Event[], opts: SuggestOptions = {}): Pr
       const ordered = inserts.map((ins, i) => ({ ...ins, i })).sort((a, b) => b.line - a.line || b.i - a.i)
       for (const ins of ordered) lines.splice(ins.line, 0, ...ins.text)
       content = lines.join('\n')
-    } else content = newProfileText(top, newBody ?? [])
+    } else content = newProfileText(top, newBody ?? [], undefined, v4 ? '4.0' : '3.0')
     out.push({ name: top, file: file ?? join(dir, fileNameFor(top)), created: !file, content, original, added, withheld })
   }
   return out
@@ -173,11 +195,11 @@ export function fileNameFor(name: string): string {
 }
 
 /** A new profile in aa-autodep's shape, with the proposed rules. */
-export function newProfileText(name: string, body: readonly string[], flags?: string): string {
-  const header = name.startsWith('/') ? name : `profile ${name}`
+export function newProfileText(name: string, body: readonly string[], flags?: string, abi: '3.0' | '4.0' = '3.0'): string {
+  const header = name.startsWith('/') ? quoteIfNeeded(name) : `profile ${quoteIfNeeded(name)}`
   return [
     '# Generated by armorwatch.',
-    'abi <abi/3.0>,',
+    `abi <abi/${abi}>,`,
     '',
     'include <tunables/global>',
     '',
@@ -192,73 +214,73 @@ export function newProfileText(name: string, body: readonly string[], flags?: st
 }
 
 interface RuleContext {
-  readonly style: 'default' | 'logprof'
+  readonly style: Style
   readonly allowSensitive: boolean
   readonly index: ReadonlyMap<string, string>
   readonly abstractions: Abstractions
 }
 
 /** The rule lines one profile needs for its accesses, sorted: includes, then by rule kind. */
-function rulesFor(accesses: readonly LoggedAccess[], policy: Policy | undefined, profile: Profile | undefined, ctx: RuleContext): Draft {
+function rulesFor(accesses: readonly Wanted[], policy: Policy | undefined, profile: Profile | undefined, ctx: RuleContext): Draft {
   const ev = policy && profile ? new Evaluator(policy, profile) : undefined
+  // Kinds the evaluator does not model are known when the profile has the same rule (spacing aside).
+  const squash = (s: string) => s.replace(/\s+/g, '')
+  const known = new Set(policy && profile ? policy.rules(profile).map((p) => squash(`${words(p.rule.words)},`)) : [])
   const withheld = new Set<string>()
-  let pending: Query[] = []
+  let pending: Wanted[] = []
   const seen = new Set<string>()
   for (const a of accesses) {
-    const q = a.query
-    if (q.kind === 'file' && isSensitive(q.path) && !ctx.allowSensitive) {
-      withheld.add(`${q.mode} ${q.path}`)
+    const r = a.rule
+    if (r.kind === 'file' && isSensitive(r.path) && !ctx.allowSensitive) {
+      withheld.add(`${r.perms} ${r.path}`)
       continue
     }
-    const key = JSON.stringify(q)
+    const key = JSON.stringify(r)
     if (seen.has(key)) continue
     seen.add(key)
-    if (ev && ev.evaluate(q).enforce === 'allowed') continue
-    pending.push(q)
+    if (ev && a.query && ev.evaluate(a.query).enforce === 'allowed') continue
+    if (r.kind === 'rule' && known.has(squash(r.text))) continue
+    pending.push(a)
   }
   const includes: string[] = []
   if (ctx.style === 'logprof') {
     // aa-logprof lists the abstractions covering an access first, alphabetically, and preselects the first.
-    pending = pending.filter((q) => {
-      const hit = q.kind === 'file' && q.mode.includes('x') ? undefined : ctx.abstractions.covering([q])[0]
+    pending = pending.filter((a) => {
+      const hit = a.rule.kind === 'exec' || !a.query ? undefined : ctx.abstractions.covering([a.query])[0]
       if (hit) includes.push(hit)
       return !hit
     })
-  } else {
+  } else if (ctx.style === 'default') {
     for (;;) {
-      const best = ctx.abstractions.best(pending)
+      const best = ctx.abstractions.best(pending.flatMap((a) => (a.query ? [a.query] : [])))
       if (!best) break
       includes.push(best.name)
-      pending = pending.filter((q) => !best.covered.includes(q))
+      pending = pending.filter((a) => !a.query || !best.covered.includes(a.query))
     }
   }
   const files = new Map<string, { owner: boolean; path: string; perms: Set<string>; exec?: string }>()
   const other: string[] = []
-  for (const q of pending) {
-    switch (q.kind) {
-      case 'file': {
-        const owner = q.fsuid !== undefined && q.fsuid === q.ouid
-        const path = ctx.style === 'logprof' ? logprofGlob(q.path) : globPath(q.path)
-        const key = `${owner ? 'owner ' : ''}${path}`
-        const f = files.get(key) ?? { owner, path, perms: new Set<string>() }
-        for (const c of q.mode.replace('x', '')) f.perms.add(c)
-        if (q.mode.includes('x')) f.exec = ctx.style === 'default' && ctx.index.has(q.path) ? 'Px' : 'ix'
-        files.set(key, f)
-        break
-      }
-      case 'capability':
-        other.push(`capability ${q.name},`)
-        break
-      case 'network':
-        other.push(`network ${q.domain}${q.type ? ` ${q.type}` : ''},`)
-        break
-      case 'signal':
-        other.push(`signal (${q.access}) set=(${q.signal}) peer=${q.peer},`)
-        break
-      case 'ptrace':
-        other.push(`ptrace (${q.access}) peer=${q.peer},`)
-        break
+  let v4 = false
+  const glob = { default: globPath, logprof: logprofGlob, exact: escapeAare }[ctx.style]
+  for (const { rule: r } of pending) {
+    if (r.kind === 'rule') {
+      const text = ctx.style === 'default' && r.coarse ? r.coarse : r.text
+      other.push(text)
+      v4 ||= text === r.text && r.v4 === true
+      continue
     }
+    const owner = r.kind === 'file' && r.owner
+    const path = quoteIfNeeded(glob(r.path))
+    const key = `${owner ? 'owner ' : ''}${path}`
+    const f = files.get(key) ?? { owner, path, perms: new Set<string>() }
+    if (r.kind === 'file') for (const c of r.perms) f.perms.add(c)
+    // aa-logprof's default exec answer: Px when the target has a profile, else ix with the mr inheriting needs.
+    else if (ctx.index.has(r.path)) f.exec = 'Px'
+    else {
+      f.exec = 'ix'
+      f.perms.add('m').add('r')
+    }
+    files.set(key, f)
   }
   const order = 'mrwalk'
   // aa-logprof merges new permissions into a rule for the same path: widen it in place.
@@ -273,11 +295,11 @@ function rulesFor(accesses: readonly LoggedAccess[], policy: Policy | undefined,
     widen.push({ line: existing.word.pos.line, column: existing.word.pos.column, old: existing.word.text, mode: formatMode({ perms, ...(exec ? { exec } : {}) }) })
     files.delete(key)
   }
-  const fileLines = [...files.values()]
-    .sort((a, b) => a.path.localeCompare(b.path))
-    .map((f) => `${f.owner ? 'owner ' : ''}${f.path} ${[...f.perms].sort((x, y) => order.indexOf(x) - order.indexOf(y)).join('')}${f.exec ?? ''},`)
+  // Several records can ask for both w and a: w covers a.
+  const permText = (perms: Set<string>) => [...perms].filter((p) => p !== 'a' || !perms.has('w')).sort((x, y) => order.indexOf(x) - order.indexOf(y)).join('')
+  const fileLines = [...files.values()].sort((a, b) => a.path.localeCompare(b.path)).map((f) => `${f.owner ? 'owner ' : ''}${f.path} ${permText(f.perms)}${f.exec ?? ''},`)
   const lines = [...[...new Set(includes)].sort().map((n) => `include <abstractions/${n}>`), ...[...new Set(other)].sort(), ...fileLines]
-  return { lines, withheld: [...withheld], widen }
+  return { lines, withheld: [...withheld], widen, v4 }
 }
 
 /**

@@ -34,3 +34,17 @@ test('logged records become queries: file masks, exec, capability, network, sign
   }
   for (const k of ['file', 'capability', 'network', 'ptrace']) assert.ok(kinds.has(k), k)
 })
+
+test('AppArmor 2.x records: owner::other masks, capability name=, exec records with network fields', () => {
+  const query = (line: string) => {
+    const [e] = parseLines(line, { location: 't' }).events
+    const c = e ? toAccess(e) : undefined
+    return c?.ok ? c.access.query : c
+  }
+  const old = 'type=1502 audit(1236774787.169:369): operation="inode_permission" requested_mask="::r" denied_mask="::r" fsuid=1000 name="/bin/dash" pid=13726 profile="/p"'
+  assert.deepEqual(query(old), { kind: 'file', path: '/bin/dash', mode: 'r' })
+  assert.deepEqual(query(old.replaceAll('::r', 'rw::')), { kind: 'file', path: '/bin/dash', mode: 'rw' })
+  assert.deepEqual(query('type=1503 audit(1236891550.807:870): operation="capable" name="setuid" pid=3593 profile="/bin/ping"'), { kind: 'capability', name: 'setuid' })
+  const exec = 'type=APPARMOR_DENIED msg=audit(1181057184.959:7): operation="exec" denied_mask="x" name="/bin/ping" pid=31938 profile="/bin/ping" requested_mask="rwx" protocol="tcp" family="family" sock_type="unknown(1234)"'
+  assert.deepEqual(query(exec), { kind: 'file', path: '/bin/ping', mode: 'x' })
+})
