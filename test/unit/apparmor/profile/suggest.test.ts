@@ -81,3 +81,36 @@ test('suggest adds to an existing profile before its closing brace, and hats as 
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test('suggest writes every kind aa-logprof handles in its form, keeps network coarse in the default style, and proposes nothing twice', () => {
+  const dir = profileDir()
+  try {
+    const records = [
+      'type=AVC msg=audit(1.1:1): apparmor="DENIED" operation="dbus_bind"  bus="session" name="com.apparmor.Test" mask="bind" pid=2 label="/usr/bin/app"',
+      'type=AVC msg=audit(1.1:2): apparmor="DENIED" operation="bind" class="net" profile="/usr/bin/app" pid=2 comm="app" family="unix" sock_type="stream" protocol=0 requested="bind" denied="bind" addr="@sock"',
+      'type=AVC msg=audit(1.1:3): apparmor="DENIED" operation="sendmsg" class="net" profile="/usr/bin/app" pid=2 comm="app" laddr=127.0.0.1 lport=3457 faddr=127.0.0.2 fport=53 family="inet" sock_type="dgram" protocol=17 requested="send" denied="send"',
+      'type=AVC msg=audit(1.1:4): apparmor="DENIED" operation="exec" profile="/usr/bin/app" name="/usr/bin/helper" pid=2 comm="app" requested_mask="x" denied_mask="x" fsuid=0 ouid=0',
+      'type=AVC msg=audit(1.1:5): apparmor="DENIED" operation="signal" profile="/usr/bin/app" pid=2 comm="app" requested_mask="send" denied_mask="send" signal=term peer="unconfined"',
+    ]
+    const events = parseLines(records.join('\n'), { location: 't' }).events
+    const [exact] = suggest(events, { profileDir: dir, style: 'exact' })
+    assert.deepEqual(exact?.added, [
+      'dbus bind bus=session name=com.apparmor.Test,',
+      'network (send) inet dgram ip=127.0.0.1 port=3457 peer=(ip=127.0.0.2 port=53),',
+      'signal send set=term peer=unconfined,',
+      'unix (bind) type=stream addr=@sock,',
+      '/usr/bin/helper mrix,',
+    ])
+    assert.match(exact.content, /^abi <abi\/4\.0>,$/m, 'network accesses and addresses are AppArmor 4')
+    // The logprof style preselects an abstraction that covers the access, as aa-logprof.
+    assert.ok(suggest(events, { profileDir: dir, style: 'logprof' })[0]?.added.includes('include <abstractions/apache2-common>'))
+    const [coarse] = suggest(events, { profileDir: dir })
+    assert.ok(coarse?.added.includes('network inet dgram,'))
+    assert.match(coarse.content, /^abi <abi\/3\.0>,$/m)
+    // Written, the rules the evaluator does not model are recognized by their text.
+    writeFileSync(exact.file, exact.content)
+    assert.deepEqual(suggest(events, { profileDir: dir, style: 'exact' }), [])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
