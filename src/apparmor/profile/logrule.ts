@@ -110,7 +110,8 @@ export function logprofRule(event: Event): LogprofRule | { readonly skip: string
     const peer = f('peer')
     // Upstream ignores garbage records without a peer or a mask, and null-* peers.
     if (!peer || !denied || peer.includes('//null-')) return { skip: `${op} without a peer or a mask` }
-    const set = op === 'signal' ? ` set=${f('signal') ?? ''}` : ''
+    const signal = op === 'signal' ? f('signal') : undefined
+    const set = signal ? ` set=${signal}` : ''
     return { kind: 'rule', text: `${op}${accessWord(words(denied))}${set} peer=${quoteIfNeeded(peer)},` }
   }
   if (op.startsWith('dbus_')) return dbusRule(words(denied), (k) => f(k))
