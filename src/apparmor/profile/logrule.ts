@@ -87,8 +87,9 @@ export function logprofRule(event: Event): LogprofRule | { readonly skip: string
     // libapparmor drops `none` (an unbound socket).
     const addr = (k: string) => (f(k) === 'none' ? undefined : f(k))
     const peer = access.some((a) => NON_PEER.has(a)) ? '' : conds([['addr', addr('peer_addr')], ['label', f('peer_profile')]], 'peer')
-    const text = `unix (${[...access].sort().join(', ')})${conds([['type', sockType]])}${conds([['addr', addr('addr')], ['attr', f('attribute')]])}${peer},`
-    return { kind: 'rule', text }
+    const attr = f('attribute')
+    const text = `unix (${[...access].sort().join(', ')})${conds([['type', sockType]])}${conds([['addr', addr('addr')], ['attr', attr]])}${peer},`
+    return { kind: 'rule', text, ...(attr ? { v4: true as const } : {}) }
   }
   const fileOrNet = op.startsWith('file_') || op.startsWith('inode_') || FILE_OR_NET.has(op)
   const name = f('name')
@@ -114,7 +115,7 @@ export function logprofRule(event: Event): LogprofRule | { readonly skip: string
     const set = signal ? ` set=${signal}` : ''
     return { kind: 'rule', text: `${op}${accessWord(words(denied))}${set} peer=${quoteIfNeeded(peer)},` }
   }
-  if (op.startsWith('dbus_')) return dbusRule(words(denied), (k) => f(k))
+  if (op.startsWith('dbus_')) return dbusRule(words(denied), f)
   return { skip: `${cls ?? op} records make no rule` }
 }
 
