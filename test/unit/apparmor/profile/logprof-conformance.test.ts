@@ -94,3 +94,24 @@ test('suggest --style exact proposes the rules of upstream aa-logprof test_multi
     rmSync(dir, { recursive: true, force: true })
   }
 })
+
+test("suggest --style exact proposes the rule of each of upstream's create_rule_from_ev cases (utils/test/test-logparser.py)", () => {
+  const cases = JSON.parse(readFileSync(fileURLToPath(new URL('../../../fixtures/profiles/logparser-rules.json', import.meta.url)), 'utf8')) as { line: string; type: string; rule: string }[]
+  assert.equal(cases.length, 23)
+  // An AUDIT record: create_rule_from_ev() turns any record into a rule, but aa-logprof's own flow (and suggest) only proposes from ALLOWED and DENIED.
+  const audit = cases.filter((c) => c.line.includes('apparmor="AUDIT"'))
+  assert.equal(audit.length, 1)
+  const dir = mkdtempSync(join(tmpdir(), 'aw-logparser-'))
+  try {
+    for (const sub of ['abstractions', 'tunables']) cpSync(join('/etc/apparmor.d', sub), join(dir, sub), { recursive: true })
+    mkdirSync(join(dir, 'local'))
+    for (const c of cases) {
+      const events = parseLines(c.line, { location: c.type }).events
+      const rules = suggest(events, { profileDir: dir, style: 'exact', allowSensitive: true }).flatMap((p) => shape(p.content).rules.map((r) => r.split('\t')[1]))
+      if (audit.includes(c)) assert.deepEqual(rules, [], c.rule)
+      else assert.deepEqual(rules, [c.rule], c.line)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
