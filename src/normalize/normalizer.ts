@@ -9,7 +9,7 @@ import { Assembler, type AssemblerSettings, type AssemblerStats } from '../audit
 import { AuditRecord, looksLikeRecord, parseAuditId, parseRecord } from '../audit/record.js'
 import { isLegacyRecord, parseLegacyRecord } from '../apparmor/log/legacy.js'
 import { buildEvent, type EventContext, type RecordMeta } from './build.js'
-import { unwrapEnvelope, type Envelope, type EnvelopeOptions } from './envelope.js'
+import { embeddedRecordStart, unwrapEnvelope, type Envelope, type EnvelopeOptions } from './envelope.js'
 
 export interface ParseError {
   location: string
@@ -170,6 +170,12 @@ export class Normalizer {
         if (!r.ok) return this.#error(n, r.column, r.message, line)
         return this.#record(r.record, line, n, env, parts)
       }
+    }
+    // A record after text we do not know (`host someprog: … type=1400 audit(…): …`).
+    const embedded = embeddedRecordStart(text, start)
+    if (embedded >= 0) {
+      const r = parseRecord(text, embedded)
+      if (r.ok) return this.#record(r.record, line, n, env, parts)
     }
     if (isLegacyRecord(text, start)) return this.#record(bareRecord(text, start, 'APPARMOR'), line, n, env)
     const aa = text.indexOf('apparmor=', start)

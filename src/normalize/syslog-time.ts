@@ -95,10 +95,12 @@ function midnight(year: number, month: number, day: number, offsetMin: number | 
   return offsetMin === undefined ? localMidnight(year, month, day) : Date.UTC(year, month, day) - offsetMin * 60_000
 }
 
-/** The optional `.fraction` and `Z` or `±HH[:]MM` after the seconds at i. */
+/** The optional `.fraction` (or `,fraction`) and `Z` or `±HH[:]MM` after the seconds at i. */
 function fractionAndOffset(s: string, i: number): { end: number; fracMs: number; offsetMin: number | undefined } {
   let fracMs = 0
-  if (s.charCodeAt(i) === 0x2e && digit(s, i + 1) >= 0) {
+  // A dot, or the comma of ISO 8601 (`dmesg --time-format iso`).
+  const sep = s.charCodeAt(i)
+  if ((sep === 0x2e || sep === 0x2c) && digit(s, i + 1) >= 0) {
     i++
     let scale = 100
     while (i < s.length && digit(s, i) >= 0) {
@@ -136,4 +138,32 @@ export function parseIsoTime(s: string): SyslogTime | undefined {
   if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || secs < 0) return undefined
   const tail = fractionAndOffset(s, 19)
   return { length: tail.end, timeMs: midnight(y, mo - 1, d, tail.offsetMin) + secs * 1000 + tail.fracMs }
+}
+
+/**
+ * A ctime timestamp at `i`, `Fri Nov 20 10:00:00 2026` (`dmesg -T`), in local time: the weekday is
+ * checked for shape only, the date decides.
+ */
+export function parseCtimeTime(s: string, i: number): SyslogTime | undefined {
+  if (s.charCodeAt(i + 3) !== 0x20) return undefined
+  const month = monthAt(s.slice(i + 4, i + 7))
+  if (month === undefined || s.charCodeAt(i + 7) !== 0x20) return undefined
+  const d1 = s.charCodeAt(i + 8) === 0x20 ? 0 : digit(s, i + 8)
+  const d2 = digit(s, i + 9)
+  const secs = clock(s, i + 11)
+  const year = two(s, i + 20) * 100 + two(s, i + 22)
+  if (d1 < 0 || d2 < 0 || secs < 0 || s.charCodeAt(i + 10) !== 0x20 || s.charCodeAt(i + 19) !== 0x20 || year < 0) return undefined
+  return { length: 24, timeMs: localMidnight(year, month, d1 * 10 + d2) + secs * 1000 }
+}
+
+/** Seconds since the epoch with a fraction at the start of `s`, `1795168800.123456` (`journalctl -o short-unix`). */
+export function parseEpochTime(s: string): SyslogTime | undefined {
+  let i = 0
+  while (digit(s, i) >= 0) i++
+  if (i < 9 || i > 11 || s.charCodeAt(i) !== 0x2e) return undefined
+  const dot = i
+  i++
+  while (digit(s, i) >= 0) i++
+  if (i === dot + 1) return undefined
+  return { length: i, timeMs: Math.round(Number(s.slice(0, i)) * 1000) }
 }

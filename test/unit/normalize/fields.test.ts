@@ -214,3 +214,24 @@ test('a user-space record cut by a newline in its message is joined with its ind
   assert.equal(many.events[0].raw.split('\n').length, 9, 'the record and 8 continuations')
   assert.deepEqual(many.errors.map((e) => e.line), [10, 11, 12, 13], 'the indented lines past the bound are reported')
 })
+
+test('journalctl and dmesg text forms, syslog with a PRI and RFC 5424: envelope fields and times', () => {
+  const msg = (tag: string) => `${tag}usb 1-1: new high-speed USB device`
+  const at = (line: string) => one(line).fields
+  const time = (line: string) => one(line).time
+  // journalctl -o short-monotonic, short-unix, short-full (UTC read as such), dmesg -T, -x, --time-format iso.
+  assert.deepEqual(at(msg('[ 1234.567890] web01 kernel: ')), { 'kernel.uptime': 1234.56789, 'syslog.hostname': 'web01', 'syslog.program': 'kernel', 'syslog.message': 'usb 1-1: new high-speed USB device' })
+  assert.deepEqual(at(msg('[ 1234.567890] ')), { 'kernel.uptime': 1234.56789, 'syslog.message': 'usb 1-1: new high-speed USB device' }, "a kernel driver's prefix is not a host and a tag")
+  assert.equal(time(msg('1795168900.002345 web01 kernel: ')), '2026-11-20T10:01:40.002Z')
+  assert.equal(time(msg('Fri 2026-11-20 10:01:40 UTC web01 kernel: ')), '2026-11-20T10:01:40.000Z')
+  assert.equal(time(msg('[Fri Nov 20 10:01:40 2026] ')), new Date(2026, 10, 20, 10, 1, 40).toISOString())
+  assert.deepEqual(at(msg('kern  :warn  : [ 1.5] ')), { 'kmsg.priority': 4, 'kmsg.facility': 0, 'kernel.uptime': 1.5, 'syslog.message': 'usb 1-1: new high-speed USB device' })
+  assert.equal(time(msg('2026-11-20T10:01:40,006123+00:00 kernel: ')), '2026-11-20T10:01:40.006Z')
+  // PRI before BSD syslog, and RFC 5424 with structured data (an escaped ] inside) and a BOM.
+  assert.deepEqual(at(msg('<4>Nov 20 10:01:40 web01 kernel: ')), { 'syslog.timestamp': 'Nov 20 10:01:40', 'syslog.hostname': 'web01', 'syslog.program': 'kernel', 'syslog.message': 'usb 1-1: new high-speed USB device', 'syslog.facility': 0, 'syslog.severity': 4 })
+  const rfc = at(msg('<30>1 2026-11-20T10:01:40.009Z web01 kernel 12 ID47 [meta note="a\\]b"][x y="z"] \ufeff'))
+  assert.deepEqual(rfc, { 'syslog.timestamp': '2026-11-20T10:01:40.009Z', 'syslog.hostname': 'web01', 'syslog.program': 'kernel', 'syslog.pid': 12, 'syslog.message': 'usb 1-1: new high-speed USB device', 'syslog.facility': 3, 'syslog.severity': 6 })
+  // An audit record after a prefix we do not know keeps its header.
+  const wrapped = at('>>> relay 7: type=AVC msg=audit(1795168900.011:96011): apparmor="DENIED" operation="open" profile="/p" name="/n" pid=1 comm="c"')
+  assert.deepEqual([wrapped['audit.id'], wrapped['audit.record_type'], wrapped['apparmor.profile']], ['1795168900.011:96011', 'AVC', '/p'])
+})
