@@ -24,3 +24,6 @@ export const commands: Readonly<Record<string, () => Promise<CommandModule>>> = 
   agents: () => import('./agents.js'),
   enroll: () => import('./enroll.js'),
 }
+
+/** Commands whose usage errors do not exit 2: `status` keeps aa-status's 1 (docs/fim.md). */
+export const usageExitCodes: Readonly<Record<string, 1>> = { status: 1 }

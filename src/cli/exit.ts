@@ -1,6 +1,12 @@
+import type { AaStatusExitCode } from '../apparmor/status/index.js'
+
 /** Exit codes shared by every command: 0 ok, 1 findings or failures, 2 usage, config or I/O error. */
 export const Exit = { Ok: 0, Findings: 1, Usage: 2 } as const
-export type ExitCode = (typeof Exit)[keyof typeof Exit]
+/**
+ * `status` is a drop-in for aa-status and keeps its codes instead (docs/fim.md): 0 enabled,
+ * 1 not present or disabled (and usage errors), 2 no policy, 3 no securityfs, 4 unreadable, 42 internal.
+ */
+export type ExitCode = (typeof Exit)[keyof typeof Exit] | AaStatusExitCode
 
 /** An error that ends a command with a message for the user and an exit code, without a stack trace. */
 export class CliError extends Error {

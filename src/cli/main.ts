@@ -1,6 +1,6 @@
 /** The armorwatch command line: builds the commander program and maps failures to exit codes. */
 import { Command, CommanderError } from 'commander'
-import { commands } from './commands.js'
+import { commands, usageExitCodes } from './commands.js'
 import { CliError, Exit, takeExitCode, type ExitCode } from './exit.js'
 import { VERSION } from '../version.js'
 
@@ -33,8 +33,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return takeExitCode()
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end with exitCode 0; usage mistakes with 1, which we report as 2.
-      return err.exitCode === 0 ? Exit.Ok : Exit.Usage
+      // --help and --version end with exitCode 0; usage mistakes with 1, which we report as 2
+      // (or as the command's own usage code).
+      const named = argv.slice(2).find((a) => !a.startsWith('-'))
+      return err.exitCode === 0 ? Exit.Ok : ((named !== undefined && Object.hasOwn(usageExitCodes, named) ? usageExitCodes[named] : undefined) ?? Exit.Usage)
     }
     if (err instanceof CliError) {
       process.stderr.write(`armorwatch: ${err.message}\n`)
