@@ -84,7 +84,7 @@ function listen(cmd: Command, p: Parsed): void {
 
 async function run(cmd: Command, root: string, p: Parsed): Promise<ExitCode> {
   if (p.stop && 'help' in p.stop) {
-    if (p.stop.help === true) process.stdout.write(cmd.helpInformation())
+    if (p.stop.help === true) cmd.outputHelp()
     else if (p.stop.help === 'legacy') process.stdout.write(LEGACY_HELP)
     else if (p.stop.help === 'filters') process.stdout.write(FILTERS_HELP)
     else throw new CliError(`Error: Invalid --help option '${p.stop.help}'.`, AaStatusExit.Disabled)

@@ -1,72 +1,71 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
-import { formatStatusText, parseCurrent, parseProfiles, readStatus, toAaStatusJson } from '../../../src/apparmor/status/index.js'
+import { parseCurrent, parseProfileLines, parseProfiles, readStatus, splitcon } from '../../../src/apparmor/status/index.js'
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/securityfs/${name}`, import.meta.url))
 
-test('parseProfiles keeps names with spaces and skips malformed lines', () => {
-  assert.deepEqual(parseProfiles('a (enforce)\nb c (d) (complain)\ngarbage\n\nx (bogus)\n'), {
-    a: 'enforce',
-    'b c (d)': 'complain',
-  })
+test('splitcon: the mode follows the last " (" of a context ending in ")"; unconfined has none', () => {
+  assert.deepEqual(splitcon('a (enforce)\n'), { label: 'a', mode: 'enforce' })
+  assert.deepEqual(splitcon('b c (d) (complain)'), { label: 'b c (d)', mode: 'complain' })
+  assert.deepEqual(splitcon('a (enforce)//&b (complain)\n'), { label: 'a (enforce)//&b', mode: 'complain' })
+  assert.deepEqual(splitcon('unconfined\n'), { label: 'unconfined' })
+  assert.equal(splitcon('garbage\n'), undefined)
+  assert.equal(splitcon(' (x)'), undefined) // " (" at the very start is not a split point
+  assert.equal(splitcon('\n'), undefined)
 })
 
-test('parseCurrent: unconfined, single label, same-mode stack, mixed stack', () => {
-  assert.deepEqual(parseCurrent('unconfined\n'), { profile: 'unconfined', status: 'unconfined' })
-  assert.deepEqual(parseCurrent('/usr/sbin/cupsd (enforce)\n'), { profile: '/usr/sbin/cupsd', status: 'enforce' })
-  assert.deepEqual(parseCurrent('a//&b (complain)'), { profile: 'a//&b', status: 'complain' })
-  assert.deepEqual(parseCurrent('a (enforce)//&b (complain)'), { profile: 'a//&b', status: 'mixed' })
-  assert.equal(parseCurrent(''), undefined)
-  assert.equal(parseCurrent('x (nonsense)'), undefined)
+test('parseProfileLines keeps every mode, reports lines that do not split and modeless ones', () => {
+  const p = parseProfileLines('a (enforce)\nb c (d) (complain)\ngarbage\n\nx (bogus)\nu (user)\nlast (kill)')
+  assert.deepEqual(p.profiles, [
+    { name: 'a', mode: 'enforce' },
+    { name: 'b c (d)', mode: 'complain' },
+    { name: 'x', mode: 'bogus' },
+    { name: 'u', mode: 'prompt' },
+    { name: 'last', mode: 'kill' },
+  ])
+  assert.deepEqual(p.unsplit, ['garbage\n', '\n'])
+  assert.equal(p.modeless, false)
+  assert.equal(parseProfileLines('unconfined\n').modeless, true)
+  // The poller's view: known modes only, kernel spelling.
+  assert.deepEqual(parseProfiles('a (enforce)\nx (bogus)\nu (user)\n'), { a: 'enforce', u: 'user' })
 })
 
-test('readStatus on an enforcing host reads profiles and processes like aa-status', async () => {
+test('parseCurrent reads attr/current as aa_getprocattr does', () => {
+  assert.deepEqual(parseCurrent('unconfined\n'), { label: 'unconfined' })
+  assert.deepEqual(parseCurrent('/usr/sbin/cupsd (enforce)\n'), { label: '/usr/sbin/cupsd', mode: 'enforce' })
+  assert.deepEqual(parseCurrent('a//&b (mixed)\n'), { label: 'a//&b', mode: 'mixed' })
+  assert.deepEqual(parseCurrent('p (user)\n'), { label: 'p', mode: 'prompt' })
+  // Without its newline the text is not split (libapparmor: EINVAL, the task is skipped)...
+  assert.equal(parseCurrent('a (enforce)'), undefined)
+  assert.equal(parseCurrent('garbage\n'), undefined)
+  // ...but NUL-terminated text and empty text are taken whole, without a mode.
+  assert.deepEqual(parseCurrent('a (enforce)\0'), { label: 'a (enforce)' })
+  assert.deepEqual(parseCurrent(''), { label: '' })
+})
+
+test('readStatus (the poller view) on an enforcing host', async () => {
   const s = await readStatus(fixture('enforcing'))
   assert.equal(s.enabled, true)
   assert.equal(s.revision, '42')
   assert.equal(Object.keys(s.profiles).length, 9)
   assert.equal(s.profiles['test profile (with spaces)'], 'complain')
   const byPid = Object.fromEntries(s.processes.map((p) => [p.pid, p]))
-  assert.deepEqual(Object.keys(byPid).sort(), ['1234', '1240', '300', '500', '501', '600', '99'])
+  assert.deepEqual(Object.keys(byPid), ['99', '300', '500', '501', '600', '1234', '1240'])
   assert.equal(byPid['99']?.status, 'unconfined') // unconfined, but a profile is named after its exe
-  assert.equal(byPid['500']?.status, 'mixed')
-  assert.equal(byPid['501']?.status, 'enforce')
+  assert.deepEqual(byPid['500'], { pid: '500', exe: '/usr/bin/bar', profile: 'docker-default//&/usr/bin/foo', status: 'mixed' })
   assert.equal(byPid['600']?.status, 'kill') // attr/apparmor/current wins over attr/current
 })
 
-test('aa-status JSON schema "2": profiles by name, processes grouped by exe, pids as strings', async () => {
-  const j = toAaStatusJson(await readStatus(fixture('enforcing')))
-  assert.equal(j.version, '2')
-  assert.equal(j.profiles['docker-default'], 'enforce')
-  assert.deepEqual(j.processes['/usr/sbin/cupsd'], [
-    { profile: '/usr/sbin/cupsd', pid: '1234', status: 'enforce' },
-    { profile: '/usr/sbin/cupsd', pid: '1240', status: 'enforce' },
-  ])
-  assert.deepEqual(j.processes['/usr/bin/foo'], [{ profile: '/usr/bin/foo', pid: '99', status: 'unconfined' }])
-  assert.equal(j.processes['/usr/bin/bash'], undefined)
-  assert.deepEqual(Object.keys(j.profiles), [...Object.keys(j.profiles)].sort())
-})
-
-test('text output counts profiles and processes per mode', async () => {
-  const t = formatStatusText(await readStatus(fixture('enforcing')))
-  assert.match(t, /^apparmor module is loaded\.\n9 profiles are loaded\.\n5 profiles are in enforce mode\.\n {3}\/usr\/sbin\/cupsd\n/)
-  assert.match(t, /7 processes have profiles defined\./)
-  assert.match(t, /4 processes are in enforce mode\.\n {3}\/usr\/bin\/baz \(501\) docker-default\/\/&nvidia_modprobe\n {3}\/usr\/bin\/python3\.11 \(300\) docker-default\n {3}\/usr\/sbin\/cupsd \(1234\) \n/)
-  assert.match(t, /1 processes are unconfined but have a profile defined\.\n {3}\/usr\/bin\/foo \(99\) \n/)
-  assert.match(t, /1 processes are in mixed mode\./)
-})
-
-test('disabled, missing module and the policy/ fallback', async () => {
-  const d = await readStatus(fixture('disabled'))
-  assert.equal(d.module_loaded, true)
-  assert.equal(d.enabled, false)
-  assert.match(formatStatusText(d), /apparmor is disabled/)
-  const n = await readStatus(fixture('no-module'))
-  assert.equal(n.module_loaded, false)
-  assert.equal(formatStatusText(n), 'apparmor not present.\n')
+test('readStatus keeps UTF-8 names readable and its policy/ fallback', async () => {
+  const s = await readStatus(fixture('stacked'))
+  assert.equal(s.profiles['/opt/café'], 'enforce')
+  assert.equal(s.processes.find((p) => p.pid === '91')?.exe, '/opt/café')
   const p = await readStatus(fixture('policy-dir'))
   assert.deepEqual(p.profiles, { '/usr/sbin/ntpd': 'complain', 'snap.lxd.daemon': 'enforce' })
-  const missing = await readStatus('/nonexistent-root')
-  assert.equal(missing.enabled, false)
+  const d = await readStatus(fixture('disabled'))
+  assert.deepEqual([d.module_loaded, d.enabled], [true, false])
+  const n = await readStatus(fixture('no-module'))
+  assert.equal(n.module_loaded, false)
+  assert.equal((await readStatus('/nonexistent-root')).enabled, false)
 })
