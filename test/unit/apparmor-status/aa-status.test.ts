@@ -2,8 +2,11 @@
 // differential test compares with the real program where it can run).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { aaEnabled, aaStatus, breToRe2, defaultOptions, renderCompact, renderPretty, type AaStatusOptions } from '../../../src/apparmor/status/index.js'
+import { tempDir } from '../../helpers/tmp.js'
 
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/securityfs/${name}`, import.meta.url))
 const opts = (o: Partial<AaStatusOptions> = {}, filter: Partial<AaStatusOptions['filter']> = {}): AaStatusOptions => {
@@ -65,4 +68,15 @@ test('filters are POSIX basic regular expressions, GNU extensions included', () 
   assert.equal(breToRe2('[]a\\[:digit:]]'), '[\\]a\\\\[:digit:]]')
   assert.throws(() => breToRe2('\\(a\\)\\1'), /back-references/)
   assert.throws(() => breToRe2('[a'), /unmatched/)
+})
+
+test('names that JSON must escape are escaped (aa-status writes them raw: a deliberate difference)', async () => {
+  const root = tempDir('quoted')
+  mkdirSync(join(root, 'sys/module/apparmor/parameters'), { recursive: true })
+  mkdirSync(join(root, 'sys/kernel/security/apparmor'), { recursive: true })
+  mkdirSync(join(root, 'proc'))
+  writeFileSync(join(root, 'sys/kernel/security/apparmor/profiles'), 'say "hi"\\now (enforce)\n')
+  const r = await aaStatus(root, opts({ json: true }))
+  assert.equal(r.stdout, '{"version": "2", "profiles": {"say \\"hi\\"\\\\now": "enforce"}, "processes": {}}\n')
+  assert.deepEqual(JSON.parse(r.stdout).profiles, { 'say "hi"\\now': 'enforce' })
 })
