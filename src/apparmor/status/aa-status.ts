@@ -67,7 +67,7 @@ interface Filters {
   exe: Filter
 }
 
-/** The statuses a detailed listing splits into: those the mode filter matches; each then matches its members by name. */
+/** A listing's sub-filter: aa-status compiles the status name itself as a regex, so it matches any mode containing it. */
 const statusFilter = (status: string): Filter => ({ test: (mode) => mode.includes(status) })
 
 const profileMatches = (f: Pick<Filters, 'mode' | 'profile'>, p: ProfileEntry): boolean => f.mode.test(p.mode) && f.profile.test(p.name)
