@@ -15,7 +15,7 @@ export const CAPABILITIES: ReadonlySet<string> = new Set(
 
 export const NETWORK_DOMAINS: ReadonlySet<string> = new Set(
   (
-    'unix inet ax25 ipx appletalk netrom bridge atmpvc x25 inet6 rose netbeui security key netlink packet ' +
+    'unspec unix inet ax25 ipx appletalk netrom bridge atmpvc x25 inet6 rose netbeui security key netlink packet ' +
     'ash econet atmsvc rds sna irda pppox wanpipe llc ib mpls can tipc bluetooth iucv rxrpc isdn phonet ' +
     'ieee802154 caif alg nfc vsock kcm qipcrtr smc xdp mctp'
   ).split(' '),
@@ -33,12 +33,15 @@ export const NETWORK_ACCESS: ReadonlySet<string> = new Set(
 export const SIGNALS: ReadonlySet<string> = new Set(
   (
     'hup int quit ill trap abrt bus fpe kill usr1 segv usr2 pipe alrm term stkflt chld cont stop stp ttin ' +
-    'ttou urg xcpu xfsz vtalrm prof winch io pwr sys emt lost exists'
+    'ttou urg xcpu xfsz vtalrm prof winch io pwr sys emt exists'
   ).split(' '),
 )
 
+/** The permission letters the non-file rules share (parse_X_perms): `r` receive/read, `w` send/write. */
+export const RW_LETTERS = /^[rw]+$/
+
 export const SIGNAL_ACCESS: ReadonlySet<string> = new Set('send receive r w rw read write'.split(' '))
-export const PTRACE_ACCESS: ReadonlySet<string> = new Set('read readby trace tracedby r w rw'.split(' '))
+export const PTRACE_ACCESS: ReadonlySet<string> = new Set('read readby trace tracedby write r w rw'.split(' '))
 export const DBUS_ACCESS: ReadonlySet<string> = new Set('send receive bind eavesdrop r read w write rw'.split(' '))
 export const UNIX_ACCESS: ReadonlySet<string> = new Set(
   'create bind listen accept connect shutdown getattr setattr getopt setopt send receive r w rw read write'.split(' '),

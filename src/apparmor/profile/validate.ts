@@ -4,7 +4,9 @@
  */
 import type { Diagnostic, Profile, Rule, Word } from './ast.js'
 import { checkAare } from './aare.js'
+import { splitArgs, type Cond } from './conds.js'
 import { parseMode, type FileMode } from './mode.js'
+import { network, unix } from './socket.js'
 import {
   CAPABILITIES,
   DBUS_ACCESS,
@@ -14,15 +16,11 @@ import {
   MODE_FLAGS,
   MOUNT_OPTIONS,
   MQUEUE_ACCESS,
-  NETWORK_ACCESS,
-  NETWORK_DOMAINS,
-  NETWORK_PROTOCOLS,
-  NETWORK_TYPES,
   PTRACE_ACCESS,
+  RW_LETTERS,
   RLIMITS,
   SIGNAL_ACCESS,
   SIGNALS,
-  UNIX_ACCESS,
 } from './tables.js'
 
 export interface ValidateOptions {
@@ -103,26 +101,23 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'network':
       return network(rule, args, opts, report)
     case 'signal':
-      return conds(rule, args, report, { access: SIGNAL_ACCESS, keys: { set: signalName, peer: any } })
+      return void simple(rule, args, report, { perms: SIGNAL_ACCESS, letters: true, conds: { set: { repeat: true, check: signalName }, peer: { aare: true } } })
     case 'ptrace':
-      return conds(rule, args, report, { access: PTRACE_ACCESS, keys: { peer: any } })
+      return void simple(rule, args, report, { perms: PTRACE_ACCESS, letters: true, conds: { peer: { aare: true } } })
     case 'dbus':
-      return conds(rule, args, report, {
-        access: DBUS_ACCESS,
-        keys: { bus: any, path: any, interface: any, member: any, name: any, peer: any, label: any },
-      })
+      return dbus(rule, args, report)
     case 'unix':
-      return conds(rule, args, report, {
-        access: UNIX_ACCESS,
-        // apparmor_parser 3.0.8 refuses protocol=, attr= and opt= although the man page lists them.
-        keys: { type: socketType, addr: any, label: any, peer: any, ...(opts.abi >= 4 ? { protocol: any, attr: any, opt: any } : {}) },
-      })
+      return unix(rule, args, report, (w) => aare(w, report))
     case 'mount':
     case 'remount':
     case 'umount':
       return mount(rule, args, report)
-    case 'pivot_root':
-      return conds(rule, args, report, { keys: { oldroot: any }, positional: 1, arrow: true })
+    case 'pivot_root': {
+      // `pivot_root [oldroot=PATH] [NEW_ROOT] [-> PROFILE],`
+      const arrow = args.findIndex((w) => w.text === '->' && !w.quoted)
+      if (arrow >= 0 && args.length - arrow - 1 !== 1) return report(args[arrow] as Word, "'->' needs exactly one target")
+      return void simple(rule, arrow < 0 ? args : args.slice(0, arrow), report, { conds: { oldroot: {} }, ids: 1 })
+    }
     case 'change_profile': {
       let w = args
       if (w[0]?.text === 'safe' || w[0]?.text === 'unsafe') w = w.slice(1)
@@ -150,16 +145,14 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'mqueue':
     case 'all':
       if (opts.abi < 4) return report(rule, `'${rule.kind}' rules need AppArmor 4 (use --abi 4)`)
-      if (rule.kind === 'userns') return conds(rule, args, report, { access: new Set(['create']) })
+      if (rule.kind === 'userns') return void simple(rule, args, report, { perms: new Set(['create']) })
       if (rule.kind === 'all' && args.length) return report(args[0] as Word, "'all' takes no arguments")
-      if (rule.kind === 'mqueue') return conds(rule, args, report, { access: MQUEUE_ACCESS, keys: { type: any, label: any }, positional: 1 })
-      if (rule.kind === 'io_uring') return conds(rule, args, report, { access: new Set(['sqpoll', 'override_creds']), keys: { label: any } })
+      if (rule.kind === 'mqueue') return mqueue(rule, args, report)
+      if (rule.kind === 'io_uring') return void simple(rule, args, report, { perms: new Set(['sqpoll', 'override_creds']), conds: { label: { aare: true } } })
       return
   }
 }
 
-const any = (): string | undefined => undefined
-const socketType = (v: string): string | undefined => (NETWORK_TYPES.has(v) ? undefined : `socket rule: invalid socket type '${v}'`)
 
 function signalName(v: string): string | undefined {
   if (SIGNALS.has(v)) return undefined
@@ -168,122 +161,117 @@ function signalName(v: string): string | undefined {
   return `unknown signal "${v}"`
 }
 
-interface CondSpec {
-  readonly access?: ReadonlySet<string>
-  readonly keys?: Record<string, (v: string) => string | undefined>
-  /** How many bare (non key=value) words may follow, e.g. a mount point. */
-  readonly positional?: number
-  /** Whether `-> WORD` may end the rule. */
-  readonly arrow?: boolean
+interface SimpleSpec {
+  readonly perms?: ReadonlySet<string>
+  /** Whether `r`/`w` letter words (`rw`, `wr`) are accesses too, as for signal, ptrace and mqueue. */
+  readonly letters?: true
+  /** Each conditional: whether it may be repeated, a check of each value, whether values are AAREs. */
+  readonly conds?: Readonly<Record<string, { readonly repeat?: true; readonly check?: (v: string) => string | undefined; readonly aare?: true }>>
+  /** How many bare words may follow the conditionals (a mount point, a queue name). */
+  readonly ids?: number
 }
 
 /**
- * The shared shape of signal, ptrace, dbus, unix ... rules: an optional access word or `(list)`,
- * then `key=value` / `key=(list)` conditionals, then positional words.
+ * A rule of the common shape without a `peer=( )` group: accesses from `perms`, conditionals
+ * from `conds` (never `in`, each once unless `repeat`), then at most `ids` bare words.
  */
-function conds(rule: Rule, args: readonly Word[], report: Report, spec: CondSpec): void {
-  let i = 0
-  const list = (): Word[] | undefined => {
-    const out: Word[] = []
-    if (args[i]?.text !== '(') return undefined
-    for (i++; i < args.length && args[i]?.text !== ')'; i++) out.push(args[i] as Word)
-    if (args[i]?.text !== ')') {
-      report(rule, "unclosed '('")
-      return out
-    }
-    i++
-    return out
-  }
-  const accessOk = (w: Word) => {
-    if (spec.access && !spec.access.has(w.text)) report(w, `invalid access '${w.text}' in ${rule.kind} rule (valid: ${[...spec.access].join(' ')})`)
-  }
-  if (spec.access) {
-    if (args[0]?.text === '(') list()?.forEach(accessOk)
-    else if (args[0] && !args[0].quoted && spec.access.has(args[0].text) && args[1]?.text !== '=') {
-      i = 1
-    }
-  }
-  let positional = 0
+function simple(rule: Rule, args: readonly Word[], report: Report, spec: SimpleSpec): { ids: readonly Word[]; conds: readonly Cond[] } | undefined {
+  const perms = spec.perms
+  const isPerm = (w: Word): boolean => !w.quoted && (perms?.has(w.text) === true || (spec.letters === true && RW_LETTERS.test(w.text)))
+  const split = splitArgs(rule, args, isPerm)
+  if (!split.ok) return void report(split.at, split.message)
+  const { ids, conds, group } = split.args
+  const badPerm = split.args.perms?.find((p) => !isPerm(p))
+  if (badPerm) return void report(badPerm, perms ? `invalid access '${badPerm.text}' in ${rule.kind} rule (valid: ${[...perms].join(' ')})` : `unexpected '${badPerm.text}' in ${rule.kind} rule`)
+  if (group) return void report(group.name, `unexpected conditional group ${group.name.text}=( ) in ${rule.kind} rule`)
   const seen = new Set<string>()
-  while (i < args.length) {
-    const w = args[i] as Word
-    if (args[i + 1]?.text === '=' || (args[i + 1]?.text === 'in' && args[i + 2]?.text === '(')) {
-      const key = w.text
-      if (seen.has(key)) report(w, `${rule.kind} conditional "${key}" can only be specified once`)
-      seen.add(key)
-      const check = spec.keys?.[key]
-      if (!check) report(w, `unknown ${rule.kind} conditional '${key}'`)
-      i += 2
-      const values = args[i]?.text === '(' ? (list() ?? []) : args[i] ? [args[i++] as Word] : []
-      if (values.length === 0) report(w, `${key}= needs a value`)
-      // peer=(...) nests conditionals: key=value pairs whose keys are checked loosely.
-      if (key === 'peer' && args[i - 1]?.text === ')') {
-        for (let j = 0; j < values.length; j += 3) {
-          if (values[j + 1]?.text !== '=' || values[j + 2] === undefined) {
-            report(values[j] as Word, `peer=( ) takes key=value pairs, found '${values[j]?.text}'`)
-            break
-          }
-        }
-      }
-      // A bare peer=LABEL is an AARE.
-      if (key === 'peer' && args[i - 1]?.text !== ')') for (const v of values) aare(v, report)
-      if (key !== 'peer') for (const v of values) {
-        const msg = check?.(v.value)
-        if (msg) report(v, msg)
-      }
-      continue
+  for (const c of conds) {
+    const key = c.key.text
+    const cs = spec.conds?.[key]
+    if (!cs) return void report(c.key, `invalid ${rule.kind} rule conditional "${key}"`)
+    if (c.op === 'in') return void report(c.key, `keyword "in" is not allowed in ${rule.kind} rules`)
+    if (seen.has(key) && !cs.repeat) return void report(c.key, `${rule.kind} conditional "${key}" can only be specified once`)
+    seen.add(key)
+    for (const v of c.values) {
+      const msg = cs.check?.(v.value) ?? (cs.aare ? checkAare(v.value) : undefined)
+      if (msg) return void report(v, msg)
     }
-    if (w.text === '->' && spec.arrow) {
-      if (i + 2 !== args.length) report(w, "'->' needs exactly one target")
-      return
-    }
-    if (w.text === '(' || w.text === ')' || w.text === '=' || w.text === '->') {
-      report(w, `unexpected '${w.text}' in ${rule.kind} rule`)
-      return
-    }
-    if (positional >= (spec.positional ?? 0)) {
-      report(w, `unexpected '${w.text}' in ${rule.kind} rule`)
-      return
-    }
-    positional++
-    i++
   }
+  const max = spec.ids ?? 0
+  const extra = ids[max] ?? ids.find((x) => !x.afterConds && max > 0 && conds.length > 0)
+  if (extra) return void report(extra.word, `unexpected '${extra.word.text}' in ${rule.kind} rule`)
+  return { ids: ids.map((x) => x.word), conds }
 }
 
-function network(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: Report): void {
-  let w = args
-  if (w[0]?.text === '(' || (w[0] && NETWORK_ACCESS.has(w[0].text) && !NETWORK_DOMAINS.has(w[0].text))) {
-    if (opts.abi < 4) return report(w[0], 'Invalid network entry: access lists need AppArmor 4 (use --abi 4)')
-    if (w[0].text === '(') {
-      const close = w.findIndex((x) => x.text === ')')
-      for (const a of w.slice(1, close < 0 ? w.length : close)) if (!NETWORK_ACCESS.has(a.text)) report(a, `invalid network access '${a.text}'`)
-      w = close < 0 ? [] : w.slice(close + 1)
-    } else w = w.slice(1)
-  }
-  // Drop `key=value` and `key=( ... )` conditionals (4.x ip=, port=, peer=(...)); keep the rest.
-  const positional: Word[] = []
-  for (let i = 0; i < w.length; i++) {
-    if (w[i + 1]?.text === '=') {
-      i += 2
-      if (w[i]?.text === '(') while (i < w.length && w[i]?.text !== ')') i++
-      continue
+/** The D-Bus conditionals; `label` only inside `peer=( )`. */
+const DBUS_CONDS: ReadonlySet<string> = new Set(['bus', 'name', 'path', 'interface', 'member', 'label'])
+
+/**
+ * dbus rules (dbus.cc): message rules (path, interface, member, a peer) and service rules (a
+ * local `name`) cannot be mixed, `bind` is for service rules only, send/receive for message
+ * rules only, and `eavesdrop` takes only `bus`.
+ */
+function dbus(rule: Rule, args: readonly Word[], report: Report): void {
+  const isPerm = (w: Word): boolean => !w.quoted && (DBUS_ACCESS.has(w.text) || RW_LETTERS.test(w.text))
+  const split = splitArgs(rule, args, isPerm)
+  if (!split.ok) return report(split.at, split.message)
+  const { perms, ids, conds, group } = split.args
+  const badPerm = perms?.find((p) => !isPerm(p))
+  if (badPerm) return report(badPerm, `invalid access '${badPerm.text}' in dbus rule (valid: ${[...DBUS_ACCESS].join(' ')})`)
+  if (ids[0]) return report(ids[0].word, `unexpected '${ids[0].word.text}' in dbus rule`)
+  if (group && group.name.text !== 'peer') return report(group.name, `dbus rule: invalid conditional group ${group.name.text}=()`)
+  const seen = new Set<string>()
+  for (const [list, peer] of [[conds, false], [group?.conds ?? [], true]] as const) {
+    for (const c of list) {
+      const key = c.key.text
+      if (!DBUS_CONDS.has(key)) return report(c.key, `invalid dbus conditional "${key}"`)
+      if (c.op === 'in') return report(c.key, 'keyword "in" is not allowed in dbus rules')
+      if (c.values.length !== 1) return report(c.key, `dbus conditional "${key}" only supports a single value`)
+      if (key === 'label' && !peer) return report(c.key, 'dbus "label" conditional can only be used inside of the "peer=()" grouping')
+      // Local and peer conditionals fill the same fields: `name` in both is a duplicate.
+      if (seen.has(key)) return report(c.key, `dbus conditional "${key}" can only be specified once`)
+      seen.add(key)
+      const msg = checkAare((c.values[0] as Word).value)
+      if (msg) return report(c.values[0] as Word, msg)
     }
-    positional.push(w[i] as Word)
   }
-  if (positional.length !== w.length && opts.abi < 4) return report(rule, 'Invalid network entry: ip=/port=/peer= need AppArmor 4 (use --abi 4)')
-  const [first, second, third] = positional
-  if (third) return report(third, 'Invalid network entry.')
-  if (!first) return
-  const isType = (s: string) => NETWORK_TYPES.has(s) || NETWORK_PROTOCOLS.has(s)
-  if (NETWORK_DOMAINS.has(first.text)) {
-    if (!second) return
-    if (NETWORK_TYPES.has(second.text)) return
-    if (NETWORK_PROTOCOLS.has(second.text) && (first.text === 'inet' || first.text === 'inet6')) return
-    return report(second, 'Invalid network entry.')
-  }
-  if (isType(first.text) && !second) return
-  report(first, 'Invalid network entry.')
+  const local = new Set(conds.map((c) => c.key.text))
+  const service = local.has('name')
+  const message = ['path', 'interface', 'member', 'label'].some((k) => seen.has(k)) || group?.conds.some((c) => c.key.text === 'name') === true
+  if (message && service) return report(rule, 'dbus rule contains message conditionals and service conditionals')
+  const access = new Set((perms ?? []).flatMap((p) => DBUS_PERM_BITS[p.text] ?? [...p.text].map((c) => (c === 'r' ? 'receive' : 'send'))))
+  if (message && access.has('bind')) return report(rule, 'dbus "bind" access cannot be used with message rule conditionals')
+  if (service && (access.has('send') || access.has('receive'))) return report(rule, 'dbus "send" and/or "receive" accesses cannot be used with service rule conditionals')
+  if (access.has('eavesdrop') && [...seen].some((k) => k !== 'bus')) return report(rule, 'dbus "eavesdrop" access can only contain a bus conditional')
 }
+
+/** What each dbus access word grants. */
+const DBUS_PERM_BITS: Readonly<Record<string, readonly string[]>> = {
+  send: ['send'],
+  write: ['send'],
+  receive: ['receive'],
+  read: ['receive'],
+  bind: ['bind'],
+  eavesdrop: ['eavesdrop'],
+}
+
+/**
+ * mqueue rules (mqueue.cc): `type=posix|sysv`, `label=`, then the queue name, which is a path
+ * for POSIX queues and a positive integer for System V ones.
+ */
+function mqueue(rule: Rule, args: readonly Word[], report: Report): void {
+  const r = simple(rule, args, report, { perms: MQUEUE_ACCESS, letters: true, conds: { type: { check: mqueueType }, label: { aare: true } }, ids: 1 })
+  const name = r?.ids[0]
+  if (!r || !name) return
+  const type = r.conds.find((c) => c.key.text === 'type')?.values[0]?.value
+  if (name.value.startsWith('/')) {
+    if (type === 'sysv') report(name, `mqueue type=sysv invalid name '${name.value}', sysv message queues must be identified by a positive integer.`)
+  } else if (/^\d+$/.test(name.value)) {
+    if (type === 'posix') report(name, `mqueue type=posix invalid name '${name.value}', posix message queues names must begin with a /`)
+  } else report(name, `mqueue invalid name '${name.value}', message queue names must begin with a / or be a positive integer.`)
+}
+
+const mqueueType = (v: string): string | undefined => (v === 'posix' || v === 'sysv' ? undefined : `mqueue invalid type='${v}'`)
 
 function mount(rule: Rule, args: readonly Word[], report: Report): void {
   let i = 0
@@ -322,9 +310,11 @@ function mount(rule: Rule, args: readonly Word[], report: Report): void {
   }
 }
 
-function aare(w: Word, report: Report): void {
+/** Reports an invalid AARE; true when it is valid. */
+function aare(w: Word, report: Report): boolean {
   const msg = checkAare(w.value)
   if (msg) report(w, msg)
+  return msg === undefined
 }
 
 /** Checks a profile's header: attachment, flags. */
