@@ -60,9 +60,12 @@ export const MOUNT_OPTIONS: ReadonlySet<string> = new Set(
     'atime noatime diratime nodiratime bind B rbind R move M verbose silent loud acl noacl unbindable ' +
     'make-unbindable runbindable make-runbindable private make-private rprivate make-rprivate slave ' +
     'make-slave rslave make-rslave shared make-shared rshared make-rshared relatime norelatime iversion ' +
-    'noiversion strictatime nostrictatime lazytime nolazytime user nouser symfollow nosymfollow'
+    'noiversion strictatime user nouser'
   ).split(' '),
 )
+
+/** The mount options 4.x adds. */
+export const MOUNT_OPTIONS_4: ReadonlySet<string> = new Set('nostrictatime lazytime nolazytime symfollow nosymfollow'.split(' '))
 
 /** Profile flags of 3.0.8, and those 4.x adds (some take a value: `kill.signal=`, `error=`). */
 export const FLAGS_3: ReadonlySet<string> = new Set(

@@ -5,6 +5,7 @@
 import type { Diagnostic, Profile, Rule, Word } from './ast.js'
 import { checkAare } from './aare.js'
 import { splitArgs, type Cond } from './conds.js'
+import { mount } from './mount.js'
 import { parseMode, type FileMode } from './mode.js'
 import { network, unix } from './socket.js'
 import {
@@ -14,7 +15,6 @@ import {
   FLAGS_4,
   FLAGS_4_VALUED,
   MODE_FLAGS,
-  MOUNT_OPTIONS,
   MQUEUE_ACCESS,
   PTRACE_ACCESS,
   RW_LETTERS,
@@ -111,7 +111,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'mount':
     case 'remount':
     case 'umount':
-      return mount(rule, args, report)
+      return mount(rule, args, opts, report)
     case 'pivot_root': {
       // `pivot_root [oldroot=PATH] [NEW_ROOT] [-> PROFILE],`
       const arrow = args.findIndex((w) => w.text === '->' && !w.quoted)
@@ -272,43 +272,6 @@ function mqueue(rule: Rule, args: readonly Word[], report: Report): void {
 }
 
 const mqueueType = (v: string): string | undefined => (v === 'posix' || v === 'sysv' ? undefined : `mqueue invalid type='${v}'`)
-
-function mount(rule: Rule, args: readonly Word[], report: Report): void {
-  let i = 0
-  let positional = 0
-  let arrow = false
-  while (i < args.length) {
-    const w = args[i] as Word
-    const isKey = ['options', 'option', 'fstype', 'vfstype'].includes(w.text)
-    if (isKey && (args[i + 1]?.text === '=' || args[i + 1]?.text === 'in')) {
-      i += 2
-      const values: Word[] = []
-      if (args[i]?.text === '(') {
-        for (i++; i < args.length && args[i]?.text !== ')'; i++) values.push(args[i] as Word)
-        if (args[i]?.text !== ')') return report(w, "unclosed '('")
-        i++
-      } else if (args[i]) values.push(args[i++] as Word)
-      if (values.length === 0) return report(w, `${w.text} needs a value`)
-      if (w.text.startsWith('option')) {
-        for (const v of values.flatMap((x) => x.value.split(','))) {
-          if (v && !MOUNT_OPTIONS.has(v)) return report(w, `unsupported mount options '${v}'`)
-        }
-      }
-      continue
-    }
-    if (w.text === '->') {
-      if (rule.kind !== 'mount' || arrow) return report(w, `unexpected '->' in ${rule.kind} rule`)
-      arrow = true
-      positional = 0
-      i++
-      continue
-    }
-    if (['(', ')', '='].includes(w.text)) return report(w, `unexpected '${w.text}' in ${rule.kind} rule`)
-    if (positional >= 1) return report(w, `unexpected '${w.text}' in ${rule.kind} rule`)
-    positional++
-    i++
-  }
-}
 
 /** Reports an invalid AARE; true when it is valid. */
 function aare(w: Word, report: Report): boolean {
