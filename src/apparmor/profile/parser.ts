@@ -255,7 +255,7 @@ class Parser {
         this.i += 2
         xattrs = this.parenList('xattrs')
         if (!xattrs) return undefined
-      } else if ((t.kind === 'word' || t.kind === 'string') && keyword !== '' && !attachment && !flags && !xattrs) {
+      } else if ((t.kind === 'word' || t.kind === 'string') && !attachment && !flags && !xattrs) {
         attachment = wordOf(t)
         this.i++
       } else {

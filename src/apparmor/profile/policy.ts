@@ -7,7 +7,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Abi, Assign, Conditional, Diagnostic, Include, Node, Profile, ProfileFile, Qualifiers, Rule, Word } from './ast.js'
 import { parseProfileText, type ParseContext } from './parser.js'
-import { fileRuleData, validateProfileHeader, validateRule, type ValidateOptions } from './validate.js'
+import { validateProfileHeader } from './header.js'
+import { fileRuleData, validateRule, type ValidateOptions } from './validate.js'
 import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references } from './variables.js'
 
 export interface PolicyOptions {
@@ -160,7 +161,7 @@ class Loader {
     }
     this.booleans = booleans
     // 2. Profiles: headers, names, rules (includes in body context validated once each).
-    const opts: ValidateOptions = { abi: this.abi }
+    const opts: ValidateOptions = { abi: this.abi, variables }
     const seenBody = new Set<string>()
     const checkBody = (body: readonly Node[], f: string): void => {
       const names = new Map<string, true>()

@@ -8,13 +8,10 @@ import { splitArgs, type Cond } from './conds.js'
 import { mount } from './mount.js'
 import { parseMode, type FileMode } from './mode.js'
 import { network, unix } from './socket.js'
+import type { Variables } from './variables.js'
 import {
   CAPABILITIES,
   DBUS_ACCESS,
-  FLAGS_3,
-  FLAGS_4,
-  FLAGS_4_VALUED,
-  MODE_FLAGS,
   MQUEUE_ACCESS,
   PTRACE_ACCESS,
   RW_LETTERS,
@@ -26,6 +23,8 @@ import {
 export interface ValidateOptions {
   /** The language level: 3 (Debian 12's apparmor_parser 3.0.8, the default) or 4 (4.x/5.x syntax). */
   readonly abi: 3 | 4
+  /** The file's variables, for values checked after expansion (attach_disconnected.path=). */
+  readonly variables?: Variables
 }
 
 type Report = (at: Word | Rule | Profile, message: string) => void
@@ -154,7 +153,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
 }
 
 
-function signalName(v: string): string | undefined {
+export function signalName(v: string): string | undefined {
   if (SIGNALS.has(v)) return undefined
   const rt = /^rtmin\+(\d+)$/.exec(v)
   if (rt && Number(rt[1]) <= 32) return undefined
@@ -278,34 +277,6 @@ function aare(w: Word, report: Report): boolean {
   const msg = checkAare(w.value)
   if (msg) report(w, msg)
   return msg === undefined
-}
-
-/** Checks a profile's header: attachment, flags. */
-export function validateProfileHeader(p: Profile, opts: ValidateOptions, report: Report): void {
-  if (p.attachment && !p.attachment.quoted && !/^(\/|@\{)/.test(p.attachment.value)) {
-    report(p.attachment, "Profile attachment must begin with a '/' or variable.")
-  } else if (p.attachment?.quoted && !/^(\/|@\{)/.test(p.attachment.value)) {
-    report(p.attachment, "Profile attachment must begin with a '/' or variable.")
-  }
-  if (p.keyword === '' && /^\//.test(p.name.value)) {
-    const m = checkAare(p.name.value)
-    if (m) report(p.name, m)
-  }
-  const modes: string[] = []
-  for (const f of p.flags ?? []) {
-    const [name = ''] = f.value.split('=')
-    const valued = f.value.includes('=')
-    const known = valued ? FLAGS_4_VALUED.has(name) && opts.abi >= 4 : FLAGS_3.has(name) || (opts.abi >= 4 && (FLAGS_4.has(name) || name === 'attach_disconnected.ipc'))
-    if (!known) {
-      report(f, `Invalid profile flag: ${f.value}.` + (FLAGS_4.has(name) || FLAGS_4_VALUED.has(name) ? ' (needs AppArmor 4: use --abi 4)' : ''))
-      continue
-    }
-    if (MODE_FLAGS.includes(name)) {
-      const other = modes[0]
-      if (other !== undefined && other !== name) report(f, `Profile flag '${other}' conflicts with '${name}'`)
-      modes.push(name)
-    }
-  }
 }
 
 export type { Report }
