@@ -36,6 +36,10 @@ export interface Token {
 }
 
 const MODE_WORD = /^[RrWwaLlMmkXxIiPpCcUu]+$/
+/** Keywords apparmor_parser's lexer ends before a variable glued to them. */
+const GLUED_KEYWORD = /^(owner|other|audit|deny|allow|file)$/
+/** A set variable at the start of a word, with what follows it. */
+const LEADING_VAR = /^@(\{[A-Za-z][A-Za-z0-9_]*\}|[A-Za-z][A-Za-z0-9_]*)/
 const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\r' || c === '\n' || c === '\f' || c === '\v'
 const isAlnumStart = (c: string): boolean => /[A-Za-z0-9_.\-+]/.test(c)
 
@@ -74,7 +78,19 @@ export function tokenize(text: string): Token[] {
       i++
       continue
     }
+    // A variable's value continues on the next line after a `\` at the end of the line.
+    if (inValue && c === '\\' && (text[i + 1] === '\n' || (text[i + 1] === '\r' && text[i + 2] === '\n'))) {
+      i += text[i + 1] === '\r' ? 3 : 2
+      line++
+      lineStart = i
+      continue
+    }
     const start = i
+    if (inValue && c !== '#' && c !== '"' && c !== ',' && c !== '!') {
+      i = scanValue(text, i)
+      push('word', start, i)
+      continue
+    }
     if (c === '#') {
       const inc = /^#include/.exec(text.slice(i, i + 64))
       if (inc) {
@@ -153,9 +169,32 @@ export function tokenize(text: string): Token[] {
       continue
     }
     i = scanWord(text, i, parenDepth > 0)
+    // After a leading variable apparmor_parser's lexer takes neither `=` nor `+` (`@{A}+/x`).
+    const lead = LEADING_VAR.exec(text.slice(start, i))
+    const after = lead ? text.slice(start, i)[lead[0].length] : undefined
+    if (lead && (after === '+' || after === '=')) {
+      push('bad', start, i, { text: `unexpected character '${after}' after ${lead[0]}` })
+      continue
+    }
     push('word', start, i)
   }
   return out
+}
+
+/** The end of a value word in a variable assignment: anything up to a blank, quote, `!` or a final `,`. */
+function scanValue(text: string, start: number): number {
+  let i = start
+  while (i < text.length) {
+    const c = text[i] as string
+    if (isSpace(c) || c === '"' || c === '!') break
+    if (c === '\\') {
+      i += 2
+      continue
+    }
+    if (c === ',' && (text[i + 1] === undefined || isSpace(text[i + 1]) || text[i + 1] === ',' || text[i + 1] === '"' || text[i + 1] === '!')) break
+    i++
+  }
+  return Math.max(i, start + 1)
 }
 
 /** The end of the word starting at `start`: see the file comment for the boundaries. */
@@ -193,7 +232,8 @@ function scanWord(text: string, start: number, inParens: boolean): number {
       }
     } else if (c === ')' && inParens && braces === 0) break
     else if (alpha && (c === '=' || c === '(' || c === ')' || c === '<' || c === '>')) break
-    else if (alpha && c === '@' && text[i + 1] === '{') break // `owner@{HOME}/x`: keyword, then path
+    // `owner@{HOME}/x`: a qualifier keyword, then a path (but `org.@{ORGS}.Bus` is one word).
+    else if (c === '@' && text[i + 1] === '{' && GLUED_KEYWORD.test(text.slice(start, i))) break
     else if (c === '-' && text[i + 1] === '>' && i > start) break
     i++
   }

@@ -40,9 +40,11 @@ const wordOf = (t: Token): Word => ({
   quoted: t.kind === 'string',
   pos: posOf(t),
 })
+// A bare variable (`@{FOO} {`) is not a profile name: apparmor_parser lexes a name only when more
+// follows the variable (`@{FOO}/x`).
 const isPathStart = (t: Token | undefined): boolean =>
   t !== undefined &&
-  ((t.kind === 'word' && (t.text.startsWith('/') || t.text.startsWith('@{') || t.text.startsWith(':'))) ||
+  ((t.kind === 'word' && (t.text.startsWith('/') || (t.text.startsWith('@{') && !/^@\{[A-Za-z][A-Za-z0-9_]*\}$/.test(t.text)) || t.text.startsWith(':'))) ||
     (t.kind === 'string' && /^"(\/|@\{|:)/.test(t.text)))
 const describe = (t: Token | undefined): string =>
   t === undefined ? 'end of file' : t.kind === 'comma' ? "','" : t.kind === 'open' ? "'{'" : t.kind === 'close' ? "'}'" : `'${t.text}'`
@@ -202,7 +204,8 @@ class Parser {
       this.error(op, `variable ${v.text} is assigned no value`)
       return undefined
     }
-    if (!/^(@\{[A-Za-z][A-Za-z0-9_]*\}|\$\{?[A-Za-z][A-Za-z0-9_]*\}?)$/.test(v.text)) this.error(v, `invalid variable name ${v.text}`)
+    // `@{NAME}`, `${NAME}`, or without braces (`@NAME`, `$NAME`), as apparmor_parser's lexer takes them.
+    if (!/^[@$](\{[A-Za-z][A-Za-z0-9_]*\}|[A-Za-z][A-Za-z0-9_]*)$/.test(v.text)) this.error(v, `invalid variable name ${v.text}`)
     return { type: 'assign', variable: v.text, op: op.text as Assign['op'], values, pos: posOf(v) }
   }
 

@@ -9,7 +9,7 @@ import type { Abi, Assign, Conditional, Diagnostic, Include, Node, Profile, Prof
 import { parseProfileText, type ParseContext } from './parser.js'
 import { validateProfileHeader } from './header.js'
 import { fileRuleData, validateRule, type ValidateOptions } from './validate.js'
-import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references } from './variables.js'
+import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references, variableName } from './variables.js'
 
 export interface PolicyOptions {
   /** Include search path (`-I`); default `/etc/apparmor.d`. */
@@ -152,56 +152,58 @@ class Loader {
     walkTop(file)
     const variables = collectVariables(assigns, this.abi, (d) => this.report(d.file ?? path, d))
     // Booleans: only true/false, and conditions may only use defined ones.
-    const booleans = new Set<string>()
+    const booleans = new Map<string, boolean>()
     for (const { assign, file: f } of assigns) {
       if (!assign.variable.startsWith('$')) continue
-      booleans.add(assign.variable.replace(/[${}]/g, ''))
+      const name = variableName(assign.variable)
+      // Defined once; the value is matched without case (`True`, `FALSE`).
+      if (booleans.has(name)) this.report(f, { ...assign.pos, message: `variable $${name} was previously declared` })
       const v = assign.values.map((x) => x.value).join(' ')
-      if (v !== 'true' && v !== 'false') this.report(f, { ...assign.pos, message: `Invalid boolean assignment for (${assign.variable}): ${v} is not true or false` })
+      if (!/^(true|false)$/i.test(v)) this.report(f, { ...assign.pos, message: `Invalid boolean assignment for (${assign.variable}): ${v} is not true or false` })
+      if (!booleans.has(name)) booleans.set(name, v.toLowerCase() === 'true')
     }
     this.booleans = booleans
+    this.variables = variables
     // 2. Profiles: headers, names, rules (includes in body context validated once each).
     const opts: ValidateOptions = { abi: this.abi, variables }
     const seenBody = new Set<string>()
-    const checkBody = (body: readonly Node[], f: string): void => {
-      const names = new Map<string, true>()
+    // Hats and children must be unique per profile, counting those in the taken branches of `if`s
+    // (apparmor_parser drops the other branches while parsing, after checking their rules).
+    const checkBody = (body: readonly Node[], f: string, names: Set<string>): void => {
       for (const n of body) {
         if (n.type === 'rule') {
           validateRule(n, opts, (at, message) => this.report(f, { ...at.pos, message }))
           for (const w of n.words) this.checkRefs(w.value, w.pos, f, variables)
-        } else if (n.type === 'block') checkBody(n.body, f)
+        } else if (n.type === 'block') checkBody(n.body, f, names)
         else if (n.type === 'if') {
-          this.checkCondition(n, f, variables)
-          checkBody(n.body, f)
-          let e = n.else
-          while (e) {
-            if (Array.isArray(e)) {
-              checkBody(e, f)
-              break
+          const taken = this.branch(n)
+          for (let c: Conditional['else'] = n; c; c = Array.isArray(c) ? undefined : (c as Conditional).else) {
+            if (Array.isArray(c)) checkBody(c, f, c === taken ? names : new Set())
+            else {
+              const cond = c as Conditional
+              this.checkCondition(cond, f, variables)
+              checkBody(cond.body, f, cond.body === taken ? names : new Set())
             }
-            const c = e as Exclude<typeof e, readonly Node[]>
-            this.checkCondition(c, f, variables)
-            checkBody(c.body, f)
-            e = c.else
           }
         } else if (n.type === 'include') {
           for (const inc of this.included(n, f, 'body')) {
             if (seenBody.has(inc.path)) continue
             seenBody.add(inc.path)
-            checkBody(inc.body, inc.path)
+            checkBody(inc.body, inc.path, names)
           }
         } else if (n.type === 'profile') {
           if (names.has(n.name.value)) this.report(f, { ...n.name.pos, message: `Multiple definitions for hat or child profile ${n.name.value} exist` })
-          names.set(n.name.value, true)
+          names.add(n.name.value)
           checkProfile(n, f)
         }
       }
     }
     const checkProfile = (p: Profile, f: string): void => {
       validateProfileHeader(p, opts, (at, message) => this.report(f, { ...at.pos, message }))
-      this.checkRefs(p.name.value, p.name.pos, f, variables)
-      if (p.attachment) this.checkRefs(p.attachment.value, p.attachment.pos, f, variables)
-      checkBody(p.body, f)
+      // Names and attachments are expanded before @{profile_name} and the 4.x builtins exist.
+      this.checkRefs(p.name.value, p.name.pos, f, variables, [], new Set())
+      if (p.attachment) this.checkRefs(p.attachment.value, p.attachment.pos, f, variables, [], new Set())
+      checkBody(p.body, f, new Set())
       this.checkExecConflicts(p, f)
     }
     const topNames = new Set<string>()
@@ -226,7 +228,7 @@ class Loader {
     for (const n of body) {
       if (n.type === 'rule') out.push({ rule: n, file, qualifiers: merge(outer, n.qualifiers) })
       else if (n.type === 'block') out.push(...this.placedRules(n.body, file, merge(outer, n.qualifiers), seen))
-      else if (n.type === 'if') out.push(...this.placedRules(n.body, file, outer, seen))
+      else if (n.type === 'if') out.push(...this.placedRules(this.branch(n) ?? [], file, outer, seen))
       else if (n.type === 'include') {
         for (const inc of this.included(n, file, 'body')) {
           if (seen.has(inc.path)) continue
@@ -255,12 +257,32 @@ class Loader {
     }
   }
 
-  private booleans: ReadonlySet<string> = new Set()
+  private booleans: ReadonlyMap<string, boolean> = new Map()
+  private variables: ReadonlyMap<string, readonly string[]> = new Map()
+
+  /** The body an `if` chain takes, or undefined when no branch is taken. */
+  private branch(c: Conditional): readonly Node[] | undefined {
+    if (this.evaluate(c.condition)) return c.body
+    if (c.else === undefined || Array.isArray(c.else)) return c.else as readonly Node[] | undefined
+    return this.branch(c.else as Conditional)
+  }
+
+  /** `not* ($BOOL | defined @SET | defined $BOOL)`, the whole of apparmor_parser's expressions. */
+  private evaluate(words: readonly Word[]): boolean {
+    let negate = false
+    let i = 0
+    for (; words[i]?.text === 'not'; i++) negate = !negate
+    const defined = words[i]?.text === 'defined'
+    const v = words[defined ? i + 1 : i]?.text ?? ''
+    const name = variableName(v)
+    const value = v.startsWith('@') ? this.variables.has(name) : this.booleans.get(name) === true
+    return value !== negate
+  }
 
   private checkCondition(c: Conditional, file: string, vars: ReadonlyMap<string, readonly string[]>): void {
     for (let i = 0; i < c.condition.length; i++) {
       const w = c.condition[i] as Word
-      if (w.text.startsWith('$') && !this.booleans.has(w.text.replace(/[${}]/g, ''))) {
+      if (w.text.startsWith('$') && !this.booleans.has(variableName(w.text))) {
         this.report(file, { ...w.pos, message: `Unset boolean variable ${w.text} used in if-expression` })
       }
       if (w.text.startsWith('@') && c.condition[i - 1]?.text !== 'defined') this.checkRefs(w.text, w.pos, file, vars)
@@ -268,8 +290,14 @@ class Loader {
   }
 
   /** Every variable a text uses must be defined, and so must those their values use, without cycles. */
-  private checkRefs(text: string, pos: { line: number; column: number }, file: string, vars: ReadonlyMap<string, readonly string[]>, stack: readonly string[] = []): void {
-    const builtins = this.abi >= 4 ? BUILTIN_VARIABLES_4 : BUILTIN_VARIABLES
+  private checkRefs(
+    text: string,
+    pos: { line: number; column: number },
+    file: string,
+    vars: ReadonlyMap<string, readonly string[]>,
+    stack: readonly string[] = [],
+    builtins: ReadonlySet<string> = this.abi >= 4 ? BUILTIN_VARIABLES_4 : BUILTIN_VARIABLES,
+  ): void {
     for (const name of references(text)) {
       if (builtins.has(name)) continue
       const values = vars.get(name)
@@ -281,7 +309,7 @@ class Loader {
         this.report(file, { ...pos, message: `Variable @{${name}} is referenced recursively (by @{${stack[stack.length - 1]}})` })
         continue
       }
-      for (const v of values) this.checkRefs(v, pos, file, vars, [...stack, name])
+      for (const v of values) this.checkRefs(v, pos, file, vars, [...stack, name], builtins)
     }
   }
 }

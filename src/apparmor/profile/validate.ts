@@ -8,7 +8,7 @@ import { splitArgs, type Cond } from './conds.js'
 import { mount } from './mount.js'
 import { parseMode, type FileMode } from './mode.js'
 import { network, unix } from './socket.js'
-import type { Variables } from './variables.js'
+import { expand, references, type Variables } from './variables.js'
 import {
   CAPABILITIES,
   DBUS_ACCESS,
@@ -83,15 +83,15 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'file': {
       const r = fileRuleData(rule)
       if (r.error) report(r.error.at, r.error.message)
-      else if (r.data?.path) aare(r.data.path, report)
+      else if (r.data?.path) aare(r.data.path, opts, report)
       return
     }
     case 'link': {
       let w = args
       if (w[0]?.text === 'subset') w = w.slice(1)
       if (w.length !== 3 || w[1]?.text !== '->') return report(rule, "link rules are 'link [subset] /path -> /target,'")
-      aare(w[0] as Word, report)
-      aare(w[2] as Word, report)
+      aare(w[0] as Word, opts, report)
+      aare(w[2] as Word, opts, report)
       return
     }
     case 'capability':
@@ -100,13 +100,13 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'network':
       return network(rule, args, opts, report)
     case 'signal':
-      return void simple(rule, args, report, { perms: SIGNAL_ACCESS, letters: true, conds: { set: { repeat: true, check: signalName }, peer: { aare: true } } })
+      return void simple(rule, args, opts, report, { perms: SIGNAL_ACCESS, letters: true, conds: { set: { repeat: true, check: signalName }, peer: { aare: true } } })
     case 'ptrace':
-      return void simple(rule, args, report, { perms: PTRACE_ACCESS, letters: true, conds: { peer: { aare: true } } })
+      return void simple(rule, args, opts, report, { perms: PTRACE_ACCESS, letters: true, conds: { peer: { aare: true } } })
     case 'dbus':
-      return dbus(rule, args, report)
+      return dbus(rule, args, opts, report)
     case 'unix':
-      return unix(rule, args, report, (w) => aare(w, report))
+      return unix(rule, args, report, (w) => aare(w, opts, report))
     case 'mount':
     case 'remount':
     case 'umount':
@@ -115,7 +115,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
       // `pivot_root [oldroot=PATH] [NEW_ROOT] [-> PROFILE],`
       const arrow = args.findIndex((w) => w.text === '->' && !w.quoted)
       if (arrow >= 0 && args.length - arrow - 1 !== 1) return report(args[arrow] as Word, "'->' needs exactly one target")
-      return void simple(rule, arrow < 0 ? args : args.slice(0, arrow), report, { conds: { oldroot: {} }, ids: 1 })
+      return void simple(rule, arrow < 0 ? args : args.slice(0, arrow), opts, report, { conds: { oldroot: {} }, ids: 1 })
     }
     case 'change_profile': {
       let w = args
@@ -144,10 +144,10 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'mqueue':
     case 'all':
       if (opts.abi < 4) return report(rule, `'${rule.kind}' rules need AppArmor 4 (use --abi 4)`)
-      if (rule.kind === 'userns') return void simple(rule, args, report, { perms: new Set(['create']) })
+      if (rule.kind === 'userns') return void simple(rule, args, opts, report, { perms: new Set(['create']) })
       if (rule.kind === 'all' && args.length) return report(args[0] as Word, "'all' takes no arguments")
-      if (rule.kind === 'mqueue') return mqueue(rule, args, report)
-      if (rule.kind === 'io_uring') return void simple(rule, args, report, { perms: new Set(['sqpoll', 'override_creds']), conds: { label: { aare: true } } })
+      if (rule.kind === 'mqueue') return mqueue(rule, args, opts, report)
+      if (rule.kind === 'io_uring') return void simple(rule, args, opts, report, { perms: new Set(['sqpoll', 'override_creds']), conds: { label: { aare: true } } })
       return
   }
 }
@@ -174,7 +174,7 @@ interface SimpleSpec {
  * A rule of the common shape without a `peer=( )` group: accesses from `perms`, conditionals
  * from `conds` (never `in`, each once unless `repeat`), then at most `ids` bare words.
  */
-function simple(rule: Rule, args: readonly Word[], report: Report, spec: SimpleSpec): { ids: readonly Word[]; conds: readonly Cond[] } | undefined {
+function simple(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: Report, spec: SimpleSpec): { ids: readonly Word[]; conds: readonly Cond[] } | undefined {
   const perms = spec.perms
   const isPerm = (w: Word): boolean => !w.quoted && (perms?.has(w.text) === true || (spec.letters === true && RW_LETTERS.test(w.text)))
   const split = splitArgs(rule, args, isPerm)
@@ -192,7 +192,7 @@ function simple(rule: Rule, args: readonly Word[], report: Report, spec: SimpleS
     if (seen.has(key) && !cs.repeat) return void report(c.key, `${rule.kind} conditional "${key}" can only be specified once`)
     seen.add(key)
     for (const v of c.values) {
-      const msg = cs.check?.(v.value) ?? (cs.aare ? checkAare(v.value) : undefined)
+      const msg = cs.check?.(v.value) ?? (cs.aare ? aareError(v.value, opts.variables) : undefined)
       if (msg) return void report(v, msg)
     }
   }
@@ -210,7 +210,7 @@ const DBUS_CONDS: ReadonlySet<string> = new Set(['bus', 'name', 'path', 'interfa
  * local `name`) cannot be mixed, `bind` is for service rules only, send/receive for message
  * rules only, and `eavesdrop` takes only `bus`.
  */
-function dbus(rule: Rule, args: readonly Word[], report: Report): void {
+function dbus(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: Report): void {
   const isPerm = (w: Word): boolean => !w.quoted && (DBUS_ACCESS.has(w.text) || RW_LETTERS.test(w.text))
   const split = splitArgs(rule, args, isPerm)
   if (!split.ok) return report(split.at, split.message)
@@ -230,7 +230,7 @@ function dbus(rule: Rule, args: readonly Word[], report: Report): void {
       // Local and peer conditionals fill the same fields: `name` in both is a duplicate.
       if (seen.has(key)) return report(c.key, `dbus conditional "${key}" can only be specified once`)
       seen.add(key)
-      const msg = checkAare((c.values[0] as Word).value)
+      const msg = aareError((c.values[0] as Word).value, opts.variables)
       if (msg) return report(c.values[0] as Word, msg)
     }
   }
@@ -258,8 +258,8 @@ const DBUS_PERM_BITS: Readonly<Record<string, readonly string[]>> = {
  * mqueue rules (mqueue.cc): `type=posix|sysv`, `label=`, then the queue name, which is a path
  * for POSIX queues and a positive integer for System V ones.
  */
-function mqueue(rule: Rule, args: readonly Word[], report: Report): void {
-  const r = simple(rule, args, report, { perms: MQUEUE_ACCESS, letters: true, conds: { type: { check: mqueueType }, label: { aare: true } }, ids: 1 })
+function mqueue(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: Report): void {
+  const r = simple(rule, args, opts, report, { perms: MQUEUE_ACCESS, letters: true, conds: { type: { check: mqueueType }, label: { aare: true } }, ids: 1 })
   const name = r?.ids[0]
   if (!r || !name) return
   const type = r.conds.find((c) => c.key.text === 'type')?.values[0]?.value
@@ -273,10 +273,32 @@ function mqueue(rule: Rule, args: readonly Word[], report: Report): void {
 const mqueueType = (v: string): string | undefined => (v === 'posix' || v === 'sysv' ? undefined : `mqueue invalid type='${v}'`)
 
 /** Reports an invalid AARE; true when it is valid. */
-function aare(w: Word, report: Report): boolean {
-  const msg = checkAare(w.value)
+function aare(w: Word, opts: ValidateOptions, report: Report): boolean {
+  const msg = aareError(w.value, opts.variables)
   if (msg) report(w, msg)
   return msg === undefined
+}
+
+/** How many expansions of a pattern with variables are checked (their values are few in practice). */
+const MAX_EXPANSIONS = 64
+
+/**
+ * apparmor_parser checks a pattern after expanding its variables, so `@{V}` may hold half of an
+ * alternation (`@{V}={a,b` with `@{V}}/x`): each expansion is checked, not the text as written.
+ */
+export function aareError(value: string, vars: Variables | undefined): string | undefined {
+  if (!vars || references(value).length === 0) return checkAare(value)
+  let expanded: string[]
+  try {
+    expanded = expand(value, vars, MAX_EXPANSIONS)
+  } catch {
+    return checkAare(value) // an undefined or recursive variable is reported by the loader
+  }
+  for (const e of expanded) {
+    const msg = checkAare(e)
+    if (msg) return msg
+  }
+  return undefined
 }
 
 export type { Report }

@@ -16,7 +16,7 @@ export function collectVariables(assigns: readonly { assign: Assign; file: strin
   const vars = new Map<string, string[]>()
   for (const { assign: a, file } of assigns) {
     if (a.variable.startsWith('$')) continue
-    const name = a.variable.slice(2, -1)
+    const name = variableName(a.variable)
     const values = a.values.map((v) => v.value)
     const err = (message: string) => report({ line: a.pos.line, column: a.pos.column, message, file })
     if ((a.op === '?=' || a.op === ':=') && abi < 4) {
@@ -35,6 +35,11 @@ export function collectVariables(assigns: readonly { assign: Assign; file: strin
     } else vars.set(name, values)
   }
   return vars
+}
+
+/** `@{NAME}`, `@NAME`, `${NAME}`, `$NAME` → `NAME`. */
+export function variableName(variable: string): string {
+  return variable.replace(/^[@$]\{?|\}$/g, '')
 }
 
 /** The names referenced by `text`. */
