@@ -19,6 +19,8 @@ export function parseMode(text: string, deny: boolean): ModeResult {
   let qual = ''
   let exec: string | undefined
   for (const c of text) {
+    // An exec qualifier must be directly followed by `x` (or the next qualifier): `prx` is no mode.
+    if (qual && !'iIuUpPcCxX'.includes(c)) return { ok: false, message: `exec qualifier '${qual}' in '${text}' must be followed by 'x'` }
     switch (c) {
       case 'r':
       case 'R':

@@ -243,7 +243,19 @@ class Loader {
   private checkExecConflicts(p: Profile, file: string): void {
     const seen = new Map<string, string>()
     for (const { rule, qualifiers } of this.placedRules(p.body, file, { audit: false, owner: false }, new Set())) {
-      if (rule.kind !== 'file' || qualifiers.access === 'deny') continue
+      if (qualifiers.access === 'deny') continue
+      // `change_profile [safe|unsafe] EXEC -> TARGET`: the same transition, safe and unsafe, conflicts.
+      if (rule.kind === 'change_profile') {
+        const mode = rule.words[1]?.text === 'unsafe' ? 'unsafe' : 'safe'
+        const words = rule.words.slice(rule.words[1]?.text === 'safe' || mode === 'unsafe' ? 2 : 1)
+        if (!words[0] || words[0].text === '->') continue
+        const key = `change_profile ${words.map((w) => w.value).join(' ')}`
+        const before = seen.get(key)
+        if (before !== undefined && before !== mode) this.report(file, { ...p.name.pos, message: `profile ${p.name.value}: has merged rule ${words[0].value} with conflicting x modifiers (${before} and ${mode})` })
+        seen.set(key, mode)
+        continue
+      }
+      if (rule.kind !== 'file') continue
       const { data } = fileRuleData(rule)
       if (!data?.path || !data.mode?.exec) continue
       const exec = `${data.mode.exec}${data.target ? ` -> ${data.target.value}` : ''}`

@@ -7,6 +7,7 @@ import { checkAare } from './aare.js'
 import { splitArgs, type Cond } from './conds.js'
 import { mount } from './mount.js'
 import { parseMode, type FileMode } from './mode.js'
+import { rlimit } from './rlimit.js'
 import { network, unix } from './socket.js'
 import { expand, references, type Variables } from './variables.js'
 import {
@@ -15,7 +16,6 @@ import {
   MQUEUE_ACCESS,
   PTRACE_ACCESS,
   RW_LETTERS,
-  RLIMITS,
   SIGNAL_ACCESS,
   SIGNALS,
 } from './tables.js'
@@ -43,6 +43,9 @@ export function fileRuleData(rule: Rule): { data?: FileRuleData; error?: { at: W
   let words = rule.words
   if (words[0]?.text === 'file' && !words[0].quoted) words = words.slice(1)
   if (words.length === 0) return rule.words.length ? { data: {} } : { error: { at: rule, message: 'empty rule' } }
+  // `[file] safe|unsafe ...`: the exec mode prefix, which needs exec permissions.
+  const execMode = words[0] && !words[0].quoted && (words[0].text === 'safe' || words[0].text === 'unsafe') && words.length > 1 ? words[0] : undefined
+  if (execMode) words = words.slice(1)
   let path: Word | undefined
   let modeWord: Word | undefined
   const [a, b] = words
@@ -64,7 +67,11 @@ export function fileRuleData(rule: Rule): { data?: FileRuleData; error?: { at: W
     if (rest[0]?.text !== '->' || rest.length !== 2) return { error: { at: rest[0] as Word, message: `unexpected '${rest[0]?.text}' after the permissions: expected '-> TARGET' or ','` } }
     target = rest[1]
   }
-  return { data: { path, mode: parsed.mode, ...(target ? { target } : {}) } }
+  const exec = parsed.mode.exec
+  if (execMode && !exec) return { error: { at: execMode, message: `${execMode.text} rule missing exec permissions` } }
+  // `unsafe Px` is `px` (lower case: the environment is not scrubbed), `safe px` is `Px`.
+  const mode = exec && execMode ? { ...parsed.mode, exec: exec.replace(/[pcuPCU]/g, (c) => (execMode.text === 'unsafe' ? c.toLowerCase() : c.toUpperCase())) } : parsed.mode
+  return { data: { path, mode, ...(target ? { target } : {}) } }
 }
 
 function isPathWord(w: Word): boolean {
@@ -118,27 +125,19 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
       return void simple(rule, arrow < 0 ? args : args.slice(0, arrow), opts, report, { conds: { oldroot: {} }, ids: 1 })
     }
     case 'change_profile': {
-      let w = args
-      if (w[0]?.text === 'safe' || w[0]?.text === 'unsafe') w = w.slice(1)
+      const mode = args[0]?.text === 'safe' || args[0]?.text === 'unsafe' ? args[0] : undefined
+      const w = mode ? args.slice(1) : args
       const arrow = w.findIndex((x) => x.text === '->')
       const before = arrow < 0 ? w : w.slice(0, arrow)
-      if (before.length > 1) report(before[1] as Word, `unexpected '${before[1]?.text}' in change_profile rule`)
-      if (arrow >= 0 && w.length - arrow - 1 !== 1) report(w[arrow] as Word, "change_profile '->' needs one profile name")
+      const exec = before[0]
+      if (before.length > 1) return report(before[1] as Word, `unexpected '${before[1]?.text}' in change_profile rule`)
+      if (arrow >= 0 && w.length - arrow - 1 !== 1) return report(w[arrow] as Word, "change_profile '->' needs one profile name")
+      if (mode && !exec) return report(mode, 'Exec condition is required when unsafe or safe keywords are present')
+      if (exec && !/^(\/|@\{)/.test(exec.value)) return report(exec, "Exec condition must begin with '/'.")
       return
     }
-    case 'rlimit': {
-      const [kw, name, le, value, ...more] = args
-      if (kw?.text !== 'rlimit') return report(rule, "expected 'set rlimit NAME <= VALUE,'")
-      if (!name || !RLIMITS.has(name.text)) return report(name ?? rule, `INVALID RLIMIT '${name?.text ?? ''}'`)
-      if (le?.text !== '<=' || !value || more.length > 0) return report(le ?? name, "expected 'set rlimit NAME <= VALUE,'")
-      // Size limits take K/M/G suffixes, cpu and rttime time units; the others are plain counts.
-      const sized = ['fsize', 'data', 'stack', 'core', 'rss', 'as', 'memlock', 'msgqueue'].includes(name.text)
-      const timed = name.text === 'cpu' || name.text === 'rttime'
-      const ok = value.text === 'infinity' || (sized ? /^\d+[KMG]?B?$/i : timed ? /^\d+[a-z]*$/i : /^-?\d+$/).test(value.text)
-      if (!ok) report(value, `invalid value '${value.text}' for rlimit ${name.text}`)
-      else if (name.text === 'nice' && (Number(value.text) < -20 || Number(value.text) > 19)) report(value, `RLIMIT 'nice' out of range (-20 .. 19) ${value.text}`)
-      return
-    }
+    case 'rlimit':
+      return rlimit(rule, args, report)
     case 'userns':
     case 'io_uring':
     case 'mqueue':
