@@ -46,6 +46,8 @@ const isPathStart = (t: Token | undefined): boolean =>
   t !== undefined &&
   ((t.kind === 'word' && (t.text.startsWith('/') || (t.text.startsWith('@{') && !/^@\{[A-Za-z][A-Za-z0-9_]*\}$/.test(t.text)) || t.text.startsWith(':'))) ||
     (t.kind === 'string' && /^"(\/|@\{|:)/.test(t.text)))
+/** The path of an include or abi target: `<p>`, `<"p with spaces">`, `"p"` or a bare `p`. */
+const pathOf = (t: Token): string => (t.kind === 'word' ? t.text : unquote(t.text))
 const describe = (t: Token | undefined): string =>
   t === undefined ? 'end of file' : t.kind === 'comma' ? "','" : t.kind === 'open' ? "'{'" : t.kind === 'close' ? "'}'" : `'${t.text}'`
 
@@ -151,14 +153,16 @@ class Parser {
       return undefined
     }
     this.i++
-    const path = target.kind === 'angle' ? target.text : unquote(target.text)
+    const path = pathOf(target)
     return { type: 'include', path, angle: target.kind === 'angle', ifExists, hash: t.hash === true, ...(bare ? { bare: true } : {}), pos: posOf(t) }
   }
 
   private abi(): Node | undefined {
     const t = this.next() as Token
     const target = this.peek()
-    if (target?.kind !== 'angle' && target?.kind !== 'string') {
+    // Like include, abi also takes a bare path (`abi abi/4.0,`).
+    const bare = target?.kind === 'word' && !target.newline
+    if ((target?.kind !== 'angle' && target?.kind !== 'string' && !bare) || pathOf(target) === '') {
       this.error(target ?? t, `abi needs a <path> or "path", found ${describe(target)}`)
       this.recover()
       return undefined
@@ -168,7 +172,7 @@ class Parser {
       this.error(this.peek(), `missing ',' after the abi statement`)
       this.recover()
     } else this.i++
-    return { type: 'abi', path: target.kind === 'angle' ? target.text : unquote(target.text), angle: target.kind === 'angle', pos: posOf(t) }
+    return { type: 'abi', path: pathOf(target), angle: target.kind === 'angle', pos: posOf(t) }
   }
 
   private alias(): Node | undefined {
@@ -254,7 +258,9 @@ class Parser {
       } else if (t.kind === 'lparen') {
         flags = this.parenList('flags')
         if (!flags) return undefined
-      } else if (this.isWord(t, 'xattrs') && this.peek(1)?.text === '=') {
+      } else if (this.isWord(t, 'xattrs') && this.peek(1)?.text === '=' && !flags) {
+        // The grammar's order is NAME [ATTACHMENT] [xattrs=(...)] [flags=(...)]; hats have no xattrs.
+        if (keyword === '^' || keyword === 'hat') this.error(t, "hat profiles can't use xattrs matches")
         this.i += 2
         xattrs = this.parenList('xattrs')
         if (!xattrs) return undefined

@@ -91,6 +91,9 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
       const r = fileRuleData(rule)
       if (r.error) report(r.error.at, r.error.message)
       else if (r.data?.path) aare(r.data.path, opts, report)
+      // `file,` stands for every path with inherited exec (ix), which a deny rule cannot hold
+      // (upstream keeps `deny file,` as a known bug: launchpad #1215637).
+      else if (q.access === 'deny') report(rule, "Invalid mode, in deny rules 'x' must not be preceded by exec qualifier 'i', 'p', or 'u'")
       return
     }
     case 'link': {
