@@ -2,7 +2,8 @@
  * mount, remount and umount rules (mount.cc): `options=`/`options in`, `fstype=`, a source and,
  * after `->`, a mount point. Besides unknown options, apparmor_parser refuses an `options=` list
  * that both sets and clears a flag (4.x), a remount with a source, and a propagation-type change
- * (private, shared ...) with both a source and a mount point: those rules encode to nothing.
+ * (private, shared ...) with both a source and a mount point (3.0.8: with a source at all): those
+ * rules encode to nothing.
  */
 import type { Rule, Word } from './ast.js'
 import { MOUNT_OPTIONS, MOUNT_OPTIONS_4 } from './tables.js'
@@ -83,7 +84,8 @@ export function mount(rule: Rule, args: readonly Word[], opts: ValidateOptions, 
   }
   if (rule.kind !== 'mount') return
   if (source && flags.includes('remount')) return report(source, 'a remount rule cannot have a source: write the mount point after ->')
-  if (source && point && flags.some((f) => PROPAGATION.has(f))) {
-    report(source, 'source and mount point cannot be used at the same time for propagation type flags')
+  // 4.x takes a lone source as the mount point (deprecated); 3.0.8 fails to encode such a rule.
+  if (source && (point || opts.abi < 4) && flags.some((f) => PROPAGATION.has(f))) {
+    report(source, point ? 'source and mount point cannot be used at the same time for propagation type flags' : 'a propagation type change takes the mount point after -> (apparmor_parser 3 cannot encode a source)')
   }
 }

@@ -92,7 +92,7 @@ const UNIX_CONDS: Readonly<Record<string, { side: 'local' | 'peer' | 'either'; u
   label: { side: 'peer' },
 }
 
-export function unix(rule: Rule, args: readonly Word[], report: Report, aare: (w: Word) => boolean): void {
+export function unix(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: Report, aare: (w: Word) => boolean): void {
   const split = splitArgs(rule, args, isAccess)
   if (!split.ok) return report(split.at, split.message)
   const { perms, ids, conds, group } = split.args
@@ -116,7 +116,8 @@ export function unix(rule: Rule, args: readonly Word[], report: Report, aare: (w
       if (name === 'type' && !NETWORK_TYPES.has(v.value)) return report(v, `socket rule: invalid socket type '${v.value}'`)
       // An abstract (`@name`) address, or the unnamed (`none`) and autobind (`auto`) ones.
       if (name === 'addr' && !(v.value.startsWith('@') || v.value === 'none' || v.value === 'auto')) return report(v, `unix rule: invalid value for addr='${v.value}'`)
-      if ((name === 'addr' || name === 'label') && !aare(v)) return
+      // 3.0.8 does not check the pattern syntax of addr= (4.x does); label= it always checks.
+      if ((name === 'label' || (name === 'addr' && opts.abi >= 4)) && !aare(v)) return
     }
   }
   const local = localWithPeer(perms, group?.conds ?? [])

@@ -116,7 +116,7 @@ export function validateRule(rule: Rule, opts: ValidateOptions, report: Report):
     case 'dbus':
       return dbus(rule, args, opts, report)
     case 'unix':
-      return unix(rule, args, report, (w) => aare(w, opts, report))
+      return unix(rule, args, opts, report, (w) => aare(w, opts, report))
     case 'mount':
     case 'remount':
     case 'umount':
@@ -232,7 +232,8 @@ function dbus(rule: Rule, args: readonly Word[], opts: ValidateOptions, report: 
       // Local and peer conditionals fill the same fields: `name` in both is a duplicate.
       if (seen.has(key)) return report(c.key, `dbus conditional "${key}" can only be specified once`)
       seen.add(key)
-      const msg = aareError((c.values[0] as Word).value, opts.variables)
+      // 3.0.8 compiles D-Bus values without checking their pattern syntax; 4.x checks it.
+      const msg = opts.abi >= 4 ? aareError((c.values[0] as Word).value, opts.variables) : undefined
       if (msg) return report(c.values[0] as Word, msg)
     }
   }
