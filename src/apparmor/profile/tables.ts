@@ -26,6 +26,7 @@ export const NETWORK_TYPES: ReadonlySet<string> = new Set(['stream', 'dgram', 'r
 /** Protocols accepted by name; only meaningful for inet and inet6. */
 export const NETWORK_PROTOCOLS: ReadonlySet<string> = new Set(['tcp', 'udp', 'icmp'])
 
+/** Accesses of network and unix rules (one grammar rule, net_perm, serves both). */
 export const NETWORK_ACCESS: ReadonlySet<string> = new Set(
   'create bind listen accept connect shutdown getattr setattr getopt setopt send receive r w rw read write'.split(' '),
 )
@@ -43,9 +44,6 @@ export const RW_LETTERS = /^[rw]+$/
 export const SIGNAL_ACCESS: ReadonlySet<string> = new Set('send receive r w rw read write'.split(' '))
 export const PTRACE_ACCESS: ReadonlySet<string> = new Set('read readby trace tracedby write r w rw'.split(' '))
 export const DBUS_ACCESS: ReadonlySet<string> = new Set('send receive bind eavesdrop r read w write rw'.split(' '))
-export const UNIX_ACCESS: ReadonlySet<string> = new Set(
-  'create bind listen accept connect shutdown getattr setattr getopt setopt send receive r w rw read write'.split(' '),
-)
 export const MQUEUE_ACCESS: ReadonlySet<string> = new Set(
   'r w rw read write create open delete getattr setattr'.split(' '),
 )

@@ -1,6 +1,7 @@
 /**
- * What the words of each rule kind may be, and the profile header checks (flags, attachment).
- * Messages follow apparmor_parser's where it has one, with the position of the offending word.
+ * What the words of each rule kind may be (socket rules in socket.ts, mount rules in mount.ts,
+ * rlimits in rlimit.ts; profile headers in header.ts). Messages follow apparmor_parser's where it
+ * has one, with the position of the offending word.
  */
 import type { Diagnostic, Profile, Rule, Word } from './ast.js'
 import { checkAare } from './aare.js'
@@ -23,7 +24,7 @@ import {
 export interface ValidateOptions {
   /** The language level: 3 (Debian 12's apparmor_parser 3.0.8, the default) or 4 (4.x/5.x syntax). */
   readonly abi: 3 | 4
-  /** The file's variables, for values checked after expansion (attach_disconnected.path=). */
+  /** The file's variables: patterns and attach_disconnected.path= are checked after expansion. */
   readonly variables?: Variables
 }
 
