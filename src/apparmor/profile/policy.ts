@@ -9,7 +9,9 @@ import type { Abi, Assign, Conditional, Diagnostic, Include, Node, Profile, Prof
 import { parseProfileText, type ParseContext } from './parser.js'
 import { validateProfileHeader } from './header.js'
 import { fileRuleData, validateRule, type ValidateOptions } from './validate.js'
-import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, references, variableName } from './variables.js'
+import { collapseSlashes } from './aare.js'
+import { globsOverlap } from './overlap.js'
+import { BUILTIN_VARIABLES, BUILTIN_VARIABLES_4, collectVariables, expand, references, variableName } from './variables.js'
 
 export interface PolicyOptions {
   /** Include search path (`-I`); default `/etc/apparmor.d`. */
@@ -42,6 +44,15 @@ export interface Policy {
 
 /** Profile files are small; anything bigger is refused rather than read. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024
+
+/** How many expansions of a rule path are compared for exec conflicts. */
+const MAX_EXPANSIONS = 64
+
+/**
+ * An AARE with a wildcard or a class. apparmor_parser takes the others, alternations included
+ * (`/{,usr/}bin/gzip`), as exact matches, whose exec transition wins over any glob's.
+ */
+const isGlob = (pattern: string): boolean => /(^|[^\\])(\\\\)*[*?[]/.test(pattern)
 
 /** Files apparmor_parser skips when an include names a directory. */
 const SKIPPED = /(^\.|~$|\.(dpkg-(new|old|dist|bak|remove)|pacsave|pacnew|rpmnew|rpmsave|orig|rej)$|^README$)/
@@ -239,9 +250,14 @@ class Loader {
     return out
   }
 
-  /** Two allow rules for the same path with different exec transitions cannot be merged. */
+  /**
+   * Two allow rules for the same path with different exec transitions cannot be merged, nor can
+   * two globs that match a common path (apparmor_parser's DFA merges them; a literal path would
+   * take precedence over both, so globs are only compared with globs).
+   */
   private checkExecConflicts(p: Profile, file: string): void {
     const seen = new Map<string, string>()
+    const globs: { patterns: readonly string[]; exec: string; priority: number }[] = []
     for (const { rule, qualifiers } of this.placedRules(p.body, file, { audit: false, owner: false }, new Set())) {
       if (qualifiers.access === 'deny') continue
       // `change_profile [safe|unsafe] EXEC -> TARGET`: the same transition, safe and unsafe, conflicts.
@@ -266,6 +282,22 @@ class Loader {
         this.report(file, { ...p.name.pos, message: `profile ${p.name.value}: has merged rule ${data.path.value} with conflicting x modifiers (${before} and ${exec})` })
       }
       seen.set(key, exec)
+      const patterns = this.expansions(data.path.value).filter(isGlob)
+      if (patterns.length === 0) continue
+      // A higher priority= replaces lower ones instead of merging with them.
+      const priority = qualifiers.priority ?? 0
+      const other = globs.find((g) => g.exec !== exec && g.priority === priority && g.patterns.some((a) => patterns.some((b) => globsOverlap(a, b))))
+      if (other) this.report(file, { ...p.name.pos, message: `profile ${p.name.value}: has merged rule ${data.path.value} with conflicting x modifiers (${other.exec} and ${exec} on overlapping globs)` })
+      globs.push({ patterns, exec, priority })
+    }
+  }
+
+  /** The expansions of a rule path (a bounded number), or the text itself when a variable is undefined. */
+  private expansions(text: string): string[] {
+    try {
+      return expand(text, this.variables, MAX_EXPANSIONS).map(collapseSlashes)
+    } catch {
+      return [text]
     }
   }
 

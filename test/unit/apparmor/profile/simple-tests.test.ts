@@ -21,16 +21,11 @@ const TESTS = join(TST, 'simple_tests')
 const VERDICTS_3 = fileURLToPath(new URL('../../../fixtures/apparmor-parser-simple-tests/verdicts-3.0.8.txt', import.meta.url))
 const FEATURES_3 = fileURLToPath(new URL('../../../fixtures/profiles/features-3.0.8', import.meta.url))
 
-/** Where our verdict differs from apparmor_parser 4.1.0's, and why. */
-const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map([
-  // apparmor_parser merges overlapping globs in its DFA and then finds px, Pix and Cx on the
-  // paths `/*` shares with `/b*` and `/a*`; we only compare exec transitions of the same path.
-  ['xtrans/x-conflict.sd', 'exec transitions conflicting on overlapping globs'],
-])
+/** Where our verdict differs from apparmor_parser 4.1.0's, and why (none at present). */
+const KNOWN_DIFFERENCES: ReadonlyMap<string, string> = new Map()
 
 /** Where our `--abi 3` verdict differs from Debian's apparmor_parser 3.0.8, and why. */
 const KNOWN_DIFFERENCES_3: ReadonlyMap<string, string> = new Map([
-  ['xtrans/x-conflict.sd', 'exec transitions conflicting on overlapping globs (as with 4.1)'],
   // A regression test of 4.x: 3.0.8 was still compiling it after minutes (recorded as TIMEOUT).
   ['regressions/ok_normalize.sd', 'apparmor_parser 3.0.8 does not finish on it'],
 ])
