@@ -47,56 +47,58 @@ test('standard input, table format, and usage errors', () => {
   assert.match(help.stdout, /--follow/)
 })
 
-test('--follow prints what is appended, across a rotation, and stops cleanly on SIGINT', async () => {
+/** A logged AppArmor denial of `name`, with serial `n`. */
+const denial = (n: number, name: string) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="${name}" pid=1 comm="a"\n`
+
+/** `armorwatch parse --follow ARGS LOG` as a child: its output so far, a wait for N lines, and a SIGINT stop that returns the exit code. */
+async function following(args: string[], log: string) {
   const { spawn } = await import('node:child_process')
-  const { appendFileSync, renameSync } = await import('node:fs')
-  const dir = tempDir('follow')
-  const log = join(dir, 'kern.log')
-  const line = (n: number) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="/f${n}" pid=1 comm="a"\n`
-  writeFileSync(log, line(1))
-  const child = spawn(process.execPath, [bin, 'parse', '--follow', log], { env: { ...process.env, NO_COLOR: '1' } })
+  const child = spawn(process.execPath, [bin, 'parse', '--follow', ...args, log], { env: { ...process.env, NO_COLOR: '1' } })
   after(() => child.kill('SIGKILL'))
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const waitFor = async (n: number) => {
-    for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
+  const lines = () => out.split('\n').filter(Boolean)
+  return {
+    lines,
+    waitFor: async (n: number) => {
+      for (let i = 0; i < 200 && lines().length < n; i++) await new Promise((r) => setTimeout(r, 50))
+    },
+    stop: async () => {
+      child.kill('SIGINT')
+      return new Promise<number | null>((r) => child.on('close', r))
+    },
   }
-  await waitFor(1)
-  assert.equal(out.split('\n').filter(Boolean).length, 1, 'shown while still following')
-  appendFileSync(log, line(2))
-  await waitFor(2)
-  assert.equal(out.split('\n').filter(Boolean).length, 2)
+}
+
+test('--follow prints what is appended, across a rotation, and stops cleanly on SIGINT', async () => {
+  const { appendFileSync, renameSync } = await import('node:fs')
+  const log = join(tempDir('follow'), 'kern.log')
+  writeFileSync(log, denial(1, '/f1'))
+  const f = await following([], log)
+  await f.waitFor(1)
+  assert.equal(f.lines().length, 1, 'shown while still following')
+  appendFileSync(log, denial(2, '/f2'))
+  await f.waitFor(2)
+  assert.equal(f.lines().length, 2)
   renameSync(log, log + '.1')
-  writeFileSync(log, line(3))
-  await waitFor(3)
-  child.kill('SIGINT')
-  const code = await new Promise<number | null>((r) => child.on('close', r))
-  assert.equal(code, 0)
-  const names = out.trim().split('\n').map((l) => (JSON.parse(l) as { fields: Record<string, string> }).fields['apparmor.name'])
+  writeFileSync(log, denial(3, '/f3'))
+  await f.waitFor(3)
+  assert.equal(await f.stop(), 0)
+  const names = f.lines().map((l) => (JSON.parse(l) as { fields: Record<string, string> }).fields['apparmor.name'])
   assert.deepEqual(names, ['/f1', '/f2', '/f3'])
 })
 
 test('--follow --format table shows each row as it comes, under one header', async () => {
-  const { spawn } = await import('node:child_process')
   const { appendFileSync } = await import('node:fs')
-  const dir = tempDir('follow-table')
-  const log = join(dir, 'kern.log')
-  const line = (n: number, name: string) => `Nov 20 10:00:0${n} web01 kernel: audit: type=1400 audit(1795168800.00${n}:${n}): apparmor="DENIED" operation="open" profile="/a" name="${name}" pid=1 comm="a"\n`
-  writeFileSync(log, line(1, '/f1'))
-  const child = spawn(process.execPath, [bin, 'parse', '--follow', '--format', 'table', log], { env: { ...process.env, NO_COLOR: '1' } })
-  after(() => child.kill('SIGKILL'))
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const waitFor = async (n: number) => {
-    for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 50))
-  }
-  await waitFor(2)
-  assert.equal(out.split('\n').filter(Boolean).length, 2, 'the header and the first row, while still following')
-  appendFileSync(log, line(2, '/a/much/longer/name'))
-  await waitFor(3)
-  child.kill('SIGINT')
-  assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0)
-  const lines = out.trim().split('\n')
+  const log = join(tempDir('follow-table'), 'kern.log')
+  writeFileSync(log, denial(1, '/f1'))
+  const f = await following(['--format', 'table'], log)
+  await f.waitFor(2)
+  assert.equal(f.lines().length, 2, 'the header and the first row, while still following')
+  appendFileSync(log, denial(2, '/a/much/longer/name'))
+  await f.waitFor(3)
+  assert.equal(await f.stop(), 0)
+  const lines = f.lines()
   assert.match(lines[0], /^time\s+kind\s+type\s+profile\/exe\s+operation\s+name$/)
   assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).at(-1)), ['/f1', '/a/much/longer/name'])
   assert.equal(lines.filter((l) => l.startsWith('time ')).length, 1)
