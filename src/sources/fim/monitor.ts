@@ -48,6 +48,13 @@ export function fimNotice(code: string, message: string, fields: Record<string, 
   }
 }
 
+/** A realtime subscription of one configured directory, the inode it was made on, and its name in its events. */
+interface Watch {
+  sub: watcher.AsyncSubscription
+  ino: number
+  id: symbol
+}
+
 export class FimMonitor {
   readonly #o: FimMonitorOptions
   readonly #db: Baseline
@@ -55,7 +62,12 @@ export class FimMonitor {
   readonly #engine: FimEngine
   #queue: Promise<unknown> = Promise.resolve()
   /** Realtime watches by directory, with the inode watched: a re-created directory needs a new one. */
-  readonly #subs = new Map<string, { sub: watcher.AsyncSubscription; ino: number }>()
+  readonly #subs = new Map<string, Watch>()
+  /**
+   * Unsubscriptions still running, by path: @parcel/watcher shares one watcher per path, so a new
+   * subscription made before the old one is gone would join the old, dead watch.
+   */
+  readonly #unsubscribing = new Map<string, Promise<void>>()
   readonly #timers = new Map<string, NodeJS.Timeout>()
   readonly #auditWatched: string[] = []
   #interval: NodeJS.Timeout | undefined
@@ -138,16 +150,19 @@ export class FimMonitor {
       if (current && current.ino === st?.ino) continue
       if (current) this.#unwatch(dir.path)
       if (!st?.isDirectory()) continue // a single file or a missing directory: the scheduled scan covers it
+      await this.#unsubscribing.get(dir.path)
       try {
-        const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, err, events), { backend: 'inotify' })
-        this.#subs.set(dir.path, { sub, ino: st.ino })
+        // Names this subscription in its own events, which may arrive after it was replaced.
+        const id = Symbol(dir.path)
+        const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, id, err, events), { backend: 'inotify' })
+        this.#subs.set(dir.path, { sub, ino: st.ino, id })
       } catch (err) {
         this.#notify(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
       }
     }
   }
 
-  #onEvents(dir: CompiledDirectory, err: Error | null, events: watcher.Event[]): void {
+  #onEvents(dir: CompiledDirectory, id: symbol, err: Error | null, events: watcher.Event[]): void {
     if (this.#stopped) return
     const limit = this.#o.rescanBatchSize ?? 2000
     if (err || events.length >= limit) {
@@ -155,9 +170,10 @@ export class FimMonitor {
       void this.scan('realtime', [dir]).catch((e: Error) => this.#notify(fimNotice('fim_scan_failed', `FIM rescan of '${dir.path}' failed: ${e.message}`, { 'fim.path': dir.path })))
       return
     }
-    if (events.some((e) => e.path === dir.path && e.type === 'delete')) {
+    if (events.some((e) => e.path === dir.path && e.type === 'delete') && this.#subs.get(dir.path)?.id === id) {
       // The watched directory itself went away: its watch is dead. The next scheduled scan
-      // subscribes again if the directory is back.
+      // subscribes again if the directory is back. A late report from the old watch, once a scan
+      // has already watched the re-created directory, must not drop the new watch.
       this.#unwatch(dir.path)
     }
     const delay = this.#o.config.realtime_delay_ms
@@ -178,8 +194,13 @@ export class FimMonitor {
   /** Drops a watch; one whose directory is gone fails to unsubscribe (EINVAL), which is fine. */
   #unwatch(path: string): void {
     const w = this.#subs.get(path)
+    if (!w) return
     this.#subs.delete(path)
-    void w?.sub.unsubscribe().catch(() => undefined)
+    const done = w.sub.unsubscribe().catch(() => undefined)
+    this.#unsubscribing.set(path, done)
+    void done.then(() => {
+      if (this.#unsubscribing.get(path) === done) this.#unsubscribing.delete(path)
+    })
   }
 
   async #check(dir: CompiledDirectory, path: string): Promise<void> {
@@ -198,6 +219,7 @@ export class FimMonitor {
     // with EINVAL, which is no reason to fail the stop.
     await Promise.all([...this.#subs.values()].map((w) => w.sub.unsubscribe().catch(() => undefined)))
     this.#subs.clear()
+    await Promise.all(this.#unsubscribing.values())
     for (const dir of this.#auditWatched.splice(0)) await auditWatch(dir, true, this.#o.auditctl).catch(() => undefined)
     await this.#queue
     this.#engine.flush()
