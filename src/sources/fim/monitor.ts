@@ -48,10 +48,11 @@ export function fimNotice(code: string, message: string, fields: Record<string, 
   }
 }
 
-/** A realtime subscription of one configured directory, the inode it was made on, and its name in its events. */
+/** A realtime subscription of one configured directory, the directory it was made on (inode, birth time), and its name in its events. */
 interface Watch {
   sub: watcher.AsyncSubscription
   ino: number
+  birth: number
   id: symbol
 }
 
@@ -68,6 +69,7 @@ export class FimMonitor {
    * subscription made before the old one is gone would join the old, dead watch.
    */
   readonly #unsubscribing = new Map<string, Promise<void>>()
+  #stopping: Promise<void> | undefined = undefined
   readonly #timers = new Map<string, NodeJS.Timeout>()
   readonly #auditWatched: string[] = []
   #interval: NodeJS.Timeout | undefined
@@ -147,7 +149,9 @@ export class FimMonitor {
       if (!dir.realtime || this.#stopped) continue
       const st = await stat(dir.path).catch(() => undefined)
       const current = this.#subs.get(dir.path)
-      if (current && current.ino === st?.ino) continue
+      // The same directory, not a new one: a re-created directory often gets the freed inode
+      // number back at once, so its birth time tells them apart (0 where the filesystem has none).
+      if (current && st && current.ino === st.ino && current.birth === st.birthtimeMs) continue
       if (current) this.#unwatch(dir.path)
       if (!st?.isDirectory()) continue // a single file or a missing directory: the scheduled scan covers it
       await this.#unsubscribing.get(dir.path)
@@ -155,7 +159,7 @@ export class FimMonitor {
         // Names this subscription in its own events, which may arrive after it was replaced.
         const id = Symbol(dir.path)
         const sub = await watcher.subscribe(dir.path, (err, events) => this.#onEvents(dir, id, err, events), { backend: 'inotify' })
-        this.#subs.set(dir.path, { sub, ino: st.ino, id })
+        this.#subs.set(dir.path, { sub, ino: st.ino, birth: st.birthtimeMs, id })
       } catch (err) {
         this.#notify(fimNotice('fim_realtime_failed', `Unable to add realtime watch to '${dir.path}': ${(err as Error).message}; it is checked by scheduled scans only.`, { 'fim.path': dir.path }))
       }
@@ -209,8 +213,12 @@ export class FimMonitor {
     await this.#serial(() => this.#engine.check(path, who ? 'whodata' : 'realtime', who))
   }
 
-  /** Stops watching and scanning; holds no timer or watch afterwards. */
-  async stop(): Promise<void> {
+  /** Stops watching and scanning; holds no timer or watch afterwards. Calling it again waits for the same stop. */
+  stop(): Promise<void> {
+    return (this.#stopping ??= this.#stop())
+  }
+
+  async #stop(): Promise<void> {
     this.#stopped = true
     clearInterval(this.#interval)
     for (const t of this.#timers.values()) clearTimeout(t)
