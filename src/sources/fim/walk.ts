@@ -1,7 +1,8 @@
 /**
  * Lists the files a monitored directory covers: recursion depth, `ignore` and `restrict` applied,
  * links inside never followed (they are recorded as links), the root followed only with
- * follow_symbolic_link. Unreadable directories are reported, not fatal.
+ * follow_symbolic_link. Unreadable directories are reported, not fatal; so are names that are not
+ * valid UTF-8, which are skipped.
  */
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -23,9 +24,30 @@ export function covers(cfg: FimConfig, dir: CompiledDirectory, path: string): bo
   return !dir.restrictMatch || dir.restrictMatch(path)
 }
 
+/** A name's bytes, printable ASCII kept and every other byte as `\xNN`: `lat\xe9.txt`. */
+function escapeBytes(b: Buffer): string {
+  return Array.from(b, (x) => (x >= 0x20 && x < 0x7f && x !== 0x5c ? String.fromCharCode(x) : `\\x${x.toString(16).padStart(2, '0')}`)).join('')
+}
+
+/**
+ * The names in `dir` that are not valid UTF-8, as readdir decoded them (each bad byte became
+ * U+FFFD, so the decoded path names no file). Each is reported to `onError` with its bytes.
+ */
+async function nonUtf8Names(dir: string, onError: (path: string, err: Error) => void): Promise<Set<string>> {
+  const bad = new Set<string>()
+  const raw = await readdir(dir, { encoding: 'buffer' }).catch(() => [])
+  for (const b of raw) {
+    const name = b.toString('utf8')
+    if (Buffer.from(name).equals(b)) continue
+    bad.add(name)
+    onError(join(dir, escapeBytes(b)), new Error('not monitored: the name is not valid UTF-8'))
+  }
+  return bad
+}
+
 /**
  * Yields every candidate file path under `start` (a directory of `dir`, or `dir.path` itself when it
- * is a file). `onError` hears about directories that could not be read.
+ * is a file). `onError` hears about directories that could not be read and names skipped.
  */
 export async function* walk(cfg: FimConfig, dir: CompiledDirectory, start: string, onError: (path: string, err: Error) => void): AsyncGenerator<string> {
   let st
@@ -51,8 +73,12 @@ export async function* walk(cfg: FimConfig, dir: CompiledDirectory, start: strin
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onError(d, err as Error)
       continue
     }
+    // Wazuh skips a name that is not valid UTF-8 with a warning (its events are JSON, which holds
+    // UTF-8 only); so do we, rather than lose the file silently to an lstat of the mangled name.
+    const bad = entries.some((e) => e.name.includes('\uFFFD')) ? await nonUtf8Names(d, onError) : undefined
     const subdirs: string[] = []
     for (const e of entries) {
+      if (bad?.has(e.name)) continue
       const p = join(d, e.name)
       if (e.isDirectory()) {
         if (depthBelow(dir.path, p) < dir.recursion_level) subdirs.push(p)

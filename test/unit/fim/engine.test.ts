@@ -244,3 +244,18 @@ test('a change whose event was never spooled stays in the outbox and is sent at 
   t.after(() => db.close())
   assert.equal(new FimEngine(cfg, db, collector().emit).replayOutbox(), 0)
 })
+
+test('a name that is not valid UTF-8 is skipped with a warning naming its bytes (as Wazuh), a valid non-ASCII one is recorded', async (t) => {
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  mkdirSync(join(dir, 'sub'))
+  writeFileSync(Buffer.from(`${dir}/sub/lat\xe9.txt`, 'latin1'), 'x')
+  writeFileSync(join(dir, 'sub', 'café.txt'), 'y')
+  const warnings: string[] = []
+  const db = new Baseline(':memory:')
+  t.after(() => db.close())
+  const stats = await new FimEngine(configFor({ directories: [{ path: dir }] }), db, collector().emit, { onError: (p, err) => warnings.push(`${p}: ${err.message}`) }).scan()
+  assert.deepEqual(warnings, [`${dir}/sub/lat\\xe9.txt: not monitored: the name is not valid UTF-8`])
+  assert.deepEqual([stats.files, stats.errors, db.count()], [1, 1, 1])
+  assert.ok(db.get(join(dir, 'sub', 'café.txt')))
+})
