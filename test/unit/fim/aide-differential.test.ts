@@ -59,11 +59,15 @@ function buildTree(root: string): void {
   w('nested/a/b/c/deep.txt', 'deep\n')
   w('file2dir', 'becomes a directory\n')
   w('file2link', 'becomes a link\n')
+  w('file2fifo', 'becomes a FIFO\n')
+  w('replaced.conf', 'replaced by a rename over it\n')
   w('hl-a', 'hard linked\n')
   linkSync(join(root, 'hl-a'), join(root, 'hl-b'))
   symlinkSync('same-size.txt', join(root, 'link'))
   symlinkSync('grow.txt', join(root, 'link-touched'))
   symlinkSync('grow.txt', join(root, 'link-owner'))
+  symlinkSync('unchanged.txt', join(root, 'link2file'))
+  symlinkSync('sub/delete-me.txt', join(root, 'dangling')) // its target is deleted: links are not followed
   execFileSync('mkfifo', [join(root, 'fifo')])
   // Directories last: their own mtimes moved while they filled up.
   const all = execFileSync('find', [root, '-depth', '-print0']).toString('latin1').split('\0').filter(Boolean)
@@ -108,6 +112,12 @@ function applyChanges(root: string): void {
   writeFileSync(p('dir2file'), 'was a directory\n')
   rmSync(p('file2link'))
   symlinkSync('unchanged.txt', p('file2link'))
+  rmSync(p('link2file'))
+  writeFileSync(p('link2file'), 'was a link\n')
+  rmSync(p('file2fifo'))
+  execFileSync('mkfifo', [p('file2fifo')])
+  writeFileSync(p('replaced.tmp'), 'REPLACED BY A RENAME OVER IT\n') // a package manager's or an editor's save
+  renameSync(p('replaced.tmp'), p('replaced.conf'))
   linkSync(p('hl-a'), p('hl-c')) // hl-a and hl-b: link count 2 → 3
   execFileSync('mkfifo', [p('new-fifo')])
 }
@@ -148,7 +158,7 @@ const DELIBERATE = {
   directory: 'AIDE records directories (added, removed, and changed as their mtime and link count move with their entries); Wazuh records the files in them only',
   special: 'AIDE records FIFOs, sockets and devices; Wazuh regular files and links only',
   link_count: "a new hard link changes the link count of the inode's other names: AIDE checks it (n), Wazuh has no link count",
-  file_to_dir: "a file replaced by a directory is a type change for AIDE, the file's deletion for Wazuh (both add the directory's files)",
+  file_replaced: "a file replaced by a directory or a FIFO is a type change for AIDE, the file's deletion for Wazuh (both add the directory's files)",
   dir_to_file: "a directory replaced by a file is a type change for AIDE, the file's addition for Wazuh (both remove the directory's files)",
   non_utf8: 'a name that is not valid UTF-8: AIDE records it; Wazuh, and we, skip it with a warning (events are JSON, which holds UTF-8 only)',
 } as const
@@ -161,7 +171,7 @@ const same = (a: readonly Attr[], b: readonly Attr[]): boolean => a.length === b
 function explain(path: string, a: Finding | undefined, o: Finding | undefined): Reason | undefined {
   if (!a) return undefined // we report something AIDE does not: never deliberate
   if (a.ftype === 'd' && !a.oldType && !o) return 'directory'
-  if (a.oldType === 'File' && a.ftype === 'd' && o?.event === 'removed') return 'file_to_dir'
+  if (a.oldType === 'File' && (a.ftype === 'd' || SPECIAL.has(a.ftype ?? '')) && o?.event === 'removed') return 'file_replaced'
   if (a.oldType === 'Directory' && a.ftype === 'f' && o?.event === 'added') return 'dir_to_file'
   if (SPECIAL.has(a.ftype ?? '') && !o) return 'special'
   if (path.includes('\uFFFD') && !o) return 'non_utf8'
@@ -193,7 +203,7 @@ for (const attrs of CONFIGS) {
     })
     const theirs = aide.check()
 
-    const explained: Record<Reason, string[]> = { directory: [], special: [], link_count: [], file_to_dir: [], dir_to_file: [], non_utf8: [] }
+    const explained: Record<Reason, string[]> = { directory: [], special: [], link_count: [], file_replaced: [], dir_to_file: [], non_utf8: [] }
     const unexplained: string[] = []
     const agreed: string[] = []
     let attributes = 0
@@ -218,7 +228,7 @@ for (const attrs of CONFIGS) {
     // directories AIDE lists depends on the rule (mtime or not), so only the added and removed ones
     // are named.
     const { directory, ...rest } = explained
-    assert.deepEqual(rest, { special: ['new-fifo'], link_count: ['hl-a', 'hl-b'], file_to_dir: ['file2dir'], dir_to_file: ['dir2file'], non_utf8: ['lat\uFFFD.txt'] })
+    assert.deepEqual(rest, { special: ['new-fifo'], link_count: ['hl-a', 'hl-b'], file_replaced: ['file2dir', 'file2fifo'], dir_to_file: ['dir2file'], non_utf8: ['lat\uFFFD.txt'] })
     for (const d of ['newdir', 'newdir/inner', 'olddir', 'olddir/deep']) assert.ok(directory.includes(d), `AIDE did not report directory ${d}`)
     // The skipped name is reported with its bytes, at each of our two scans.
     assert.deepEqual(ours.warnings, Array(2).fill('lat\\xe9.txt: not monitored: the name is not valid UTF-8'))

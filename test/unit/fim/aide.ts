@@ -109,8 +109,10 @@ export class Aide {
       const attrs = new Set<Attr>()
       for (const key of Object.keys(details)) for (const a of this.#mapDetail(key)) attrs.add(a)
       // Attributes that appear or vanish (a file's hashes when it becomes a link, a link's target
-      // when it becomes a file) are not in the details, only in the summary: `+` or `-` at H or l.
-      if (/[+-]/.test(summary[SUMMARY.H] ?? '') || /[+-]/.test(summary[SUMMARY.l] ?? '')) for (const h of this.#hashes()) attrs.add(h)
+      // when it becomes a file) are not in the details but in `different_attributes`: `+l-md5...`.
+      // AIDE lists there also entries it does not count as changed (one that only gained a file
+      // capability); those stay unchanged here, as in AIDE's verdict.
+      for (const [, name] of (j.different_attributes?.[p] ?? '').matchAll(/[+-](\w+)/g)) for (const a of this.#mapAppeared(name as string)) attrs.add(a)
       const oldType = details.file_type?.old
       out.set(rel(p), { event: 'changed', attrs: [...attrs], ftype: summary[0], ...(typeof oldType === 'string' ? { oldType } : {}) })
     }
@@ -119,6 +121,13 @@ export class Aide {
 
   #hashes(): Attr[] {
     return HASHES.filter((h) => this.#checks[h])
+  }
+
+  /** An attribute of AIDE's rule that appeared or vanished → ours. */
+  #mapAppeared(name: string): Attr[] {
+    if (name === 'l') return this.#hashes()
+    if ((HASHES as readonly string[]).includes(name)) return [name as Attr]
+    throw new Error(`AIDE reported an added or removed attribute the test does not map: ${name}`)
   }
 
   /** AIDE's detail keys → ours; a link target's change is a change of the hashes we take of it. */
@@ -131,12 +140,10 @@ export class Aide {
   }
 }
 
-/** Positions in AIDE's change summary `YlZbpugamcinHAXSEC` (aide.conf(5), report_summarize_changes). */
-const SUMMARY = { l: 1, H: 12 } as const
-
 interface AideJson {
   added?: Record<string, string>
   removed?: Record<string, string>
   changed?: Record<string, string>
+  different_attributes?: Record<string, string>
   details?: Record<string, Record<string, { old?: unknown; new?: unknown }>>
 }
