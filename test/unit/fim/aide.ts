@@ -1,7 +1,7 @@
 /**
  * AIDE 0.18 as a reference for the FIM differential test: a rule equivalent to a directory's
- * checks, `aide --init` / `aide --check` on a temp tree, and its JSON report read into the
- * vocabulary the test compares in (ours, below).
+ * checks, `aide --init` / `aide --check` on a temp tree, and its JSON report read into `Attr`,
+ * the vocabulary the test compares both tools in.
  */
 import { spawnSync } from 'node:child_process'
 import { renameSync, writeFileSync } from 'node:fs'
