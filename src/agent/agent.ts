@@ -24,6 +24,7 @@ import { agentEvent, Pipeline } from './pipeline.js'
 import { Routes, verifyReply, type AgentCommand } from './protocol.js'
 import { RotatingLog } from './rotating-log.js'
 import { Shipper } from './shipper.js'
+import { spooledFimChanges } from './fim-replay.js'
 import { Spool } from './spool.js'
 import { spoolRecovered } from './events.js'
 import { sourceComponent, sourceFailed } from '../sources/events.js'
@@ -125,7 +126,7 @@ export async function runAgent(cfg: AgentConfig, signal: AbortSignal, o: RunAgen
     ? new AppArmorStatePoller({ ...cfg.sources.apparmor_state, emit: spoolNow('an AppArmor state'), stateFile: join(cfg.data_dir, 'apparmor-state.json') })
     : undefined
   await aaState?.start()
-  const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolNow('a FIM'), log) : undefined
+  const fim = fimModule ? await startFim(fimModule, cfg, whodata, spoolNow('a FIM'), spool, log) : undefined
 
   const shipping = shipper.run(stopShipping.signal)
   const polling = pollCommands(client, identity.key, stopShipping.signal, log, o.onCommand)
@@ -167,6 +168,7 @@ async function startFim(
   cfg: AgentConfig,
   whodata: WhoData | undefined,
   emit: FimEmit,
+  spool: Spool,
   log: Logger,
 ): Promise<FimMonitor | undefined> {
   let config: FimConfig | undefined
@@ -178,7 +180,8 @@ async function startFim(
   }
   if (!config) return undefined
   const fim = new m.FimMonitor({ config, database: join(cfg.data_dir, 'fim.db'), emit, whodata })
-  await fim.start()
+  // Before the shipper starts (see fim-replay.ts).
+  await fim.start(fim.engine.outboxPending ? await spooledFimChanges(spool) : undefined)
   return fim
 }
 

@@ -175,6 +175,16 @@ export class Spool {
     return r
   }
 
+  /** Calls `visit` with every durable event not yet acknowledged, in order (start-up checks). */
+  async forEachUnacked(visit: (e: Event) => void, batch = 10_000): Promise<void> {
+    for (let from = this.#acked + 1; from <= this.lastSeq; ) {
+      const events = await this.read(from, batch)
+      if (events.length === 0) return
+      for (const e of events) visit(e)
+      from = (events[events.length - 1] as Event).seq + 1
+    }
+  }
+
   /** Events with seq >= `from`, in order, up to about `maxEvents` (whole frames). */
   async read(from: number, maxEvents: number): Promise<Event[]> {
     const b = await this.readBatch(from, maxEvents)

@@ -11,6 +11,7 @@
 import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
+import { spooledFimChanges } from '../agent/fim-replay.js'
 import { Pipeline } from '../agent/pipeline.js'
 import { Shipper, type ShipTarget } from '../agent/shipper.js'
 import { Spool } from '../agent/spool.js'
@@ -87,6 +88,9 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     ...(o.holdMs !== undefined ? { holdMs: o.holdMs } : {}),
     ...(o.onParseError ? { onParseError: o.onParseError } : {}),
   })
+  // FIM's baseline is opened before the shipper starts: the FIM events a crash left in the spool are read while none can be shipped.
+  const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: (e) => spoolNow(e) }) : undefined
+  const spooledFim = fim?.engine.outboxPending ? await spooledFimChanges(spool) : undefined
   const stopShipping = new AbortController()
   const shipping = new Shipper(spool, busTarget(o.bus, o.storedSeq), { minBackoffMs: 50, maxBackoffMs: 2000 }).run(stopShipping.signal)
 
@@ -98,8 +102,7 @@ export async function startLocalAgent(o: LocalAgentOptions): Promise<LocalAgent>
     })
   const state = o.apparmorState ? new AppArmorStatePoller({ ...o.apparmorState, emit: spoolNow, stateFile: join(o.dir, 'apparmor-state.json') }) : undefined
   await state?.start()
-  const fim = o.fim ? new FimMonitor({ config: compileFimConfig(o.fim.config), database: o.fim.database, emit: spoolNow }) : undefined
-  await fim?.start()
+  await fim?.start(spooledFim)
 
   const stopSources = new AbortController()
   let running: Promise<void> = Promise.resolve()

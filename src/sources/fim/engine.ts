@@ -9,7 +9,7 @@ import { BurstGate, emitScanChanges } from './bulk.js'
 import type { CompiledDirectory, FimConfig } from './config.js'
 import { DIFF_MESSAGES, unifiedDiff } from './diff.js'
 import { IdNames, readEntry, type FileEntry } from './entry.js'
-import { changedAttributes, changeFromJson, fimEvent, type AuditInfo, type FimChange, type FimMode } from './events.js'
+import { changedAttributes, changeFromJson, changeKey, fimEvent, type AuditInfo, type FimChange, type FimMode } from './events.js'
 import { covers, walk } from './walk.js'
 
 export interface ScanStats {
@@ -84,13 +84,20 @@ export class FimEngine {
     void ack.finally(() => this.#unacked.delete(ack))
   }
 
+  /** True when a previous run left changes whose events may not have been spooled. */
+  get outboxPending(): boolean {
+    return this.#db.outbox().length > 0
+  }
+
   /**
-   * Sends again the changes a previous run recorded but may not have spooled (it crashed or was
-   * stopped first): at least once, so a change spooled just before a crash may come twice.
+   * Sends again the changes a previous run recorded but did not see spooled (it crashed or was
+   * stopped first). `spooled` holds the {@link changeKey}s of the FIM events already in the spool:
+   * those changes were spooled just before the crash, so they only leave the outbox (exactly once).
+   * Returns how many were sent again.
    */
-  replayOutbox(): number {
-    const rows = this.#db.outbox()
-    for (const row of rows) {
+  replayOutbox(spooled: ReadonlySet<string> = new Set()): number {
+    let sent = 0
+    for (const row of this.#db.outbox()) {
       let c: FimChange
       try {
         c = changeFromJson(row.change)
@@ -99,10 +106,15 @@ export class FimEngine {
         this.#o.onError?.('fim outbox', new Error(`unreadable outbox entry ${row.id} dropped: ${(err as Error).message}`))
         continue
       }
+      if (spooled.has(changeKey(c))) {
+        this.#db.deleteOutbox(row.id)
+        continue
+      }
       this.#outboxIds.set(c, row.id)
       this.#send(fimEvent(c), [c])
+      sent++
     }
-    return rows.length
+    return sent
   }
 
   /** Resolves when every event sent so far is spooled or has failed to be (stop, before closing the baseline). */

@@ -66,6 +66,19 @@ export interface FimChange {
   time: Date
 }
 
+/** What tells one change from another: its kind, path and time (an event of it carries the same three). */
+export function changeKey(c: Pick<FimChange, 'event' | 'path' | 'time'>): string {
+  return `${c.event}\u0000${c.path}\u0000${c.time.toISOString()}`
+}
+
+/** The {@link changeKey} of the change a FIM event reports, or undefined for any other event. */
+export function eventChangeKey(e: Event): string | undefined {
+  const event = e.fields['syscheck.event']
+  const path = e.fields['syscheck.path']
+  if (e.source !== 'fim' || typeof event !== 'string' || typeof path !== 'string') return undefined
+  return `${event}\u0000${path}\u0000${e.time}`
+}
+
 /** A change read back from its JSON (the baseline's outbox): the time becomes a Date again. */
 export function changeFromJson(json: string): FimChange {
   const c = JSON.parse(json) as FimChange & { time: string }

@@ -103,9 +103,15 @@ export class FimMonitor {
     return next
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts: sends again what a previous run left in the outbox, watches and scans. `spooled`: the
+   * `changeKey`s of the FIM events already in the spool and not yet shipped (events.ts
+   * `eventChangeKey`), needed only when `engine.outboxPending`; a change spooled just before a
+   * crash then leaves the outbox without being sent twice.
+   */
+  async start(spooled?: ReadonlySet<string>): Promise<void> {
     this.#stopped = false
-    this.#engine.replayOutbox()
+    this.#engine.replayOutbox(spooled)
     await this.#subscribeAll()
     await this.#addAuditWatches()
     if (this.#o.config.scan_on_start) this.ready = this.scan().then(() => undefined)

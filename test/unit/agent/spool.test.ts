@@ -79,3 +79,14 @@ test('a torn frame at the end of a segment is cut off on open and reported', asy
   assert.deepEqual((await again.read(1, 10)).map((e) => e.raw), ['a', 'b'])
   await again.close()
 })
+
+test('forEachUnacked visits every durable event after the acknowledged seq, in order, across batches', async (t) => {
+  const dir = tempDir(t)
+  const spool = await Spool.open(dir)
+  for (let b = 0; b < 5; b++) await spool.append(Array.from({ length: 7 }, (_, i) => ev(`b${b}-${i}`)))
+  await spool.ack(10)
+  const seen: number[] = []
+  await spool.forEachUnacked((e) => seen.push(e.seq), 4)
+  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => i + 11))
+  await spool.close()
+})

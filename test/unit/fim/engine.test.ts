@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Baseline, DIFF_MESSAGES, FimEngine } from '../../../src/sources/fim/index.js'
-import { commonDirectory } from '../../../src/sources/fim/events.js'
+import { changeKey, commonDirectory, eventChangeKey } from '../../../src/sources/fim/events.js'
+import type { Event } from '../../../src/event/index.js'
 import { collector, configFor, tempTree } from './helpers.js'
 
 const PROFILE = 'abi <abi/3.0>,\n\nprofile test /usr/bin/test {\n  /etc/hosts r,\n}\n'
@@ -243,6 +244,43 @@ test('a change whose event was never spooled stays in the outbox and is sent at 
   db = new Baseline(file)
   t.after(() => db.close())
   assert.equal(new FimEngine(cfg, db, collector().emit).replayOutbox(), 0)
+})
+
+test('a change spooled just before a crash leaves the outbox at the next start without being sent twice', async (t) => {
+  const { dir, cleanup } = tempTree()
+  t.after(cleanup)
+  const ad = join(dir, 'apparmor.d')
+  mkdirSync(ad)
+  writeFileSync(join(ad, 'usr.bin.test'), PROFILE)
+  const cfg = configFor({ directories: [{ path: ad }] })
+  const file = join(dir, 'fim.db')
+  // Run 1: the spool made the 'added' event durable, but the process died before FIM heard so;
+  // the 'modified' event never reached the spool.
+  let db = new Baseline(file)
+  const spooled: Event[] = []
+  const first = new FimEngine(cfg, db, (e) => {
+    if (e.fields['syscheck.event'] === 'added') spooled.push(e)
+    return new Promise<void>(() => {})
+  })
+  await first.scan()
+  writeFileSync(join(ad, 'usr.sbin.new'), PROFILE)
+  await first.scan()
+  writeFileSync(join(ad, 'usr.bin.test'), PROFILE.replace('r,', 'rw,'))
+  await first.check(join(ad, 'usr.bin.test'))
+  db.close()
+  assert.deepEqual(spooled.map((e) => e.fields['syscheck.path']), [join(ad, 'usr.sbin.new')])
+
+  // Run 2: the spool's unshipped FIM events tell which outbox entries were spooled.
+  db = new Baseline(file)
+  t.after(() => db.close())
+  const c = collector()
+  const replay = new FimEngine(cfg, db, c.emit)
+  assert.equal(replay.outboxPending, true)
+  assert.equal(replay.replayOutbox(new Set(spooled.map((e) => eventChangeKey(e) ?? ''))), 1)
+  await replay.settled()
+  assert.deepEqual(c.events.map((e) => e.fields['syscheck.event']), ['modified'], 'only the change that never reached the spool')
+  assert.equal(replay.outboxPending, false, 'and the spooled one left the outbox')
+  assert.equal(eventChangeKey(c.events[0] as Event), changeKey({ event: 'modified', path: join(ad, 'usr.bin.test'), time: new Date(c.events[0]?.time ?? '') }))
 })
 
 test('a name that is not valid UTF-8 is skipped with a warning naming its bytes (as Wazuh), a valid non-ASCII one is recorded', async (t) => {
