@@ -200,14 +200,19 @@ test('commonDirectory', () => {
   assert.equal(commonDirectory(['/etc/apparmor.d/x', '/etc/apparmor.dx/y']), '/etc')
 })
 
-test('a change whose event was never spooled stays in the outbox and is sent at the next start; a spooled one is not', async (t) => {
+/** A temp apparmor.d holding one profile, removed after the test, and where its baseline file goes. */
+function profileDir(t: { after: (fn: () => void) => void }): { ad: string; file: string } {
   const { dir, cleanup } = tempTree()
   t.after(cleanup)
   const ad = join(dir, 'apparmor.d')
   mkdirSync(ad)
   writeFileSync(join(ad, 'usr.bin.test'), PROFILE)
+  return { ad, file: join(dir, 'fim.db') }
+}
+
+test('a change whose event was never spooled stays in the outbox and is sent at the next start; a spooled one is not', async (t) => {
+  const { ad, file } = profileDir(t)
   const cfg = configFor({ directories: [{ path: ad, tags: ['apparmor'] }] })
-  const file = join(dir, 'fim.db')
 
   // Run 1: the baseline moves past two changes, but the spool refuses one event and never answers for the other (a crash).
   let db = new Baseline(file)
@@ -247,13 +252,8 @@ test('a change whose event was never spooled stays in the outbox and is sent at 
 })
 
 test('a change spooled just before a crash leaves the outbox at the next start without being sent twice', async (t) => {
-  const { dir, cleanup } = tempTree()
-  t.after(cleanup)
-  const ad = join(dir, 'apparmor.d')
-  mkdirSync(ad)
-  writeFileSync(join(ad, 'usr.bin.test'), PROFILE)
+  const { ad, file } = profileDir(t)
   const cfg = configFor({ directories: [{ path: ad }] })
-  const file = join(dir, 'fim.db')
   // Run 1: the spool made the 'added' event durable, but the process died before FIM heard so;
   // the 'modified' event never reached the spool.
   let db = new Baseline(file)
