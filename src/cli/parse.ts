@@ -79,8 +79,9 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
     }
     pending.length = 0
     if (rows.length) await out.write(table.format(rows))
-    // Following, what was read is shown at once (not when 64 KiB have piled up, or at the end).
-    if (opts.follow) await out.flush()
+    // Following a file or reading a pipe (`tail -f kern.log | armorwatch parse -`), what was read is
+    // shown at once, not when 64 KiB have piled up or at the end; once per chunk read, not per event.
+    if (opts.follow || path === '-') await out.flush()
   }
   const readLines = async (input: Readable): Promise<void> => {
     const split = new LineSplitter()

@@ -103,3 +103,17 @@ test('--follow --format table shows each row as it comes, under one header', asy
   assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).at(-1)), ['/f1', '/a/much/longer/name'])
   assert.equal(lines.filter((l) => l.startsWith('time ')).length, 1)
 })
+
+test('parse - shows each event as its line arrives on a pipe that stays open', async () => {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, [bin, 'parse', '-'], { env: { ...process.env, NO_COLOR: '1' } })
+  after(() => child.kill('SIGKILL'))
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  // A record of a single-record type: complete at once, nothing waits for more records.
+  child.stdin.write('type=USER_AVC msg=audit(1795168800.001:1): pid=1 uid=0 auid=0 ses=1 msg=\'apparmor="DENIED" operation="dbus_method_call" bus="system" path="/" interface="i" member="m" mask="send" name="n" pid=2 label="/usr/bin/x" peer_pid=1 peer_label="unconfined" exe="/usr/bin/dbus-daemon" sauid=0 hostname=? addr=? terminal=?\'\n')
+  for (let i = 0; i < 200 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.equal((JSON.parse(out.split('\n')[0] ?? '') as { fields: Record<string, string> }).fields['apparmor.profile'], '/usr/bin/x', 'shown while stdin is still open')
+  child.stdin.end()
+  assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0)
+})
