@@ -83,22 +83,37 @@ async function readSource(path: string, opts: ParseOptions, out: Output, summary
     // shown at once, not when 64 KiB have piled up or at the end; once per chunk read, not per event.
     if (opts.follow || path === '-') await out.flush()
   }
+  // Drains run one after the other: a live pipe also drains from its timer.
+  let draining = Promise.resolve()
+  const drainInTurn = (): Promise<void> => (draining = draining.then(drain))
   const readLines = async (input: Readable): Promise<void> => {
     const split = new LineSplitter()
     const push = (lines: string[]) => {
       for (const line of lines) normalizer.push(line.endsWith('\r') ? line.slice(0, -1) : line)
     }
-    for await (const chunk of input) {
-      push(split.push(chunk as Buffer))
-      if (pending.length) await drain()
+    // `--follow -`: a live pipe (`tail -f audit.log | armorwatch parse --follow -`) is on the wall
+    // clock, so an event still waiting for records goes out after its 2 s even while no line comes.
+    const tick = opts.follow
+      ? setInterval(() => {
+          normalizer.expire()
+          void drainInTurn()
+        }, 250)
+      : undefined
+    try {
+      for await (const chunk of input) {
+        push(split.push(chunk as Buffer))
+        if (pending.length) await drainInTurn()
+      }
+    } finally {
+      clearInterval(tick)
     }
     push(split.end())
   }
   if (path === '-') await readLines(process.stdin)
-  else if (opts.follow) await follow(path, normalizer, drain, color)
+  else if (opts.follow) await follow(path, normalizer, drainInTurn, color)
   else await readLines(createReadStream(path))
   normalizer.flush()
-  await drain()
+  await drainInTurn()
   const st = normalizer.stats
   summary.files++
   summary.lines += st.lines
@@ -175,7 +190,7 @@ export function register(program: Command): void {
         'Exit status: 0 ok, 1 some lines were malformed, 2 usage or I/O error.',
     )
     .argument('[files...]', 'log files to read ("-" for standard input)')
-    .option('-f, --follow', 'keep reading what is appended to each file, across rotation (until Ctrl-C)')
+    .option('-f, --follow', 'keep reading what is appended to each file, across rotation (until Ctrl-C); with -, the pipe is live: events waiting for more records go out after 2 s')
     .option('--format <format>', 'output format: ndjson or table', 'ndjson')
     .option('--summary', 'print only the counts (events by kind and status, records, malformed lines)')
     .option('--json', 'with --summary: print the counts as JSON')

@@ -117,3 +117,16 @@ test('parse - shows each event as its line arrives on a pipe that stays open', a
   child.stdin.end()
   assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0)
 })
+
+test('parse --follow -: a live pipe on the wall clock, so an AVC waiting for its SYSCALL goes out after 2 s', async () => {
+  const { spawn } = await import('node:child_process')
+  const child = spawn(process.execPath, [bin, 'parse', '--follow', '-'], { env: { ...process.env, NO_COLOR: '1' } })
+  after(() => child.kill('SIGKILL'))
+  let out = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
+  child.stdin.write(denial(1, '/f1').replace(/^.*?audit: /, ''))
+  for (let i = 0; i < 200 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50))
+  assert.equal((JSON.parse(out.split('\n')[0] ?? '') as { fields: Record<string, string> }).fields['apparmor.name'], '/f1', 'out while stdin is still open')
+  child.stdin.end()
+  assert.equal(await new Promise<number | null>((r) => child.on('close', r)), 0)
+})
