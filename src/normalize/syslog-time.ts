@@ -7,10 +7,10 @@ const monthNames = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep
 /** Month by its three ASCII letters packed into one number: no string is cut per line. */
 const months = new Map(monthNames.map((m, i) => [(m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2), i]))
 
-function monthAt(s: string): number | undefined {
-  const a = s.charCodeAt(0)
-  const b = s.charCodeAt(1)
-  const c = s.charCodeAt(2)
+function monthAt(s: string, i = 0): number | undefined {
+  const a = s.charCodeAt(i)
+  const b = s.charCodeAt(i + 1)
+  const c = s.charCodeAt(i + 2)
   return a < 0x80 && b < 0x80 && c < 0x80 ? months.get((a << 16) | (b << 8) | c) : undefined
 }
 
@@ -84,9 +84,9 @@ export function parseBsdTime(s: string, now: () => number, referenceYear?: numbe
   const nowMs = referenceYear === undefined ? now() : 0
   const year = referenceYear ?? yearOf(nowMs)
   const tail = fractionAndOffset(s, 15)
-  const at = (y: number) => midnight(y, month, day, tail.offsetMin) + secs * 1000 + tail.fracMs
-  let t = at(year)
-  if (referenceYear === undefined && t > nowMs + 86_400_000) t = at(year - 1)
+  const ofDay = secs * 1000 + tail.fracMs
+  let t = midnight(year, month, day, tail.offsetMin) + ofDay
+  if (referenceYear === undefined && t > nowMs + 86_400_000) t = midnight(year - 1, month, day, tail.offsetMin) + ofDay
   return { length: tail.end, timeMs: t }
 }
 
@@ -146,7 +146,7 @@ export function parseIsoTime(s: string): SyslogTime | undefined {
  */
 export function parseCtimeTime(s: string, i: number): SyslogTime | undefined {
   if (s.charCodeAt(i + 3) !== 0x20) return undefined
-  const month = monthAt(s.slice(i + 4, i + 7))
+  const month = monthAt(s, i + 4)
   if (month === undefined || s.charCodeAt(i + 7) !== 0x20) return undefined
   const d1 = s.charCodeAt(i + 8) === 0x20 ? 0 : digit(s, i + 8)
   const d2 = digit(s, i + 9)

@@ -116,6 +116,11 @@ export class Baseline {
     return this.#db.prepare<[], { id: number; change: string }>('SELECT id, change FROM fim_outbox ORDER BY id').all()
   }
 
+  /** Whether any change waits in the outbox (without reading them). */
+  outboxPending(): boolean {
+    return this.#db.prepare<[], { n: number }>('SELECT EXISTS (SELECT 1 FROM fim_outbox) AS n').get()?.n === 1
+  }
+
   /** Whether `root` has had a complete scan (its first scan records files without events). */
   scanned(root: string): boolean {
     return this.#db.prepare<[string], { value: string }>('SELECT value FROM fim_meta WHERE key = ?').get(`scanned:${root}`) !== undefined

@@ -86,7 +86,7 @@ export class FimEngine {
 
   /** True when a previous run left changes whose events may not have been spooled. */
   get outboxPending(): boolean {
-    return this.#db.outbox().length > 0
+    return this.#db.outboxPending()
   }
 
   /**

@@ -229,10 +229,8 @@ export class FimMonitor {
     clearInterval(this.#interval)
     for (const t of this.#timers.values()) clearTimeout(t)
     this.#timers.clear()
-    // A watch whose directory was removed is already gone from the kernel: unsubscribing it fails
-    // with EINVAL, which is no reason to fail the stop.
-    await Promise.all([...this.#subs.values()].map((w) => w.sub.unsubscribe().catch(() => undefined)))
-    this.#subs.clear()
+    // Every watch goes, and the stop waits for those already going (#unwatch ignores the EINVAL of a removed directory).
+    for (const path of [...this.#subs.keys()]) this.#unwatch(path)
     await Promise.all(this.#unsubscribing.values())
     for (const dir of this.#auditWatched.splice(0)) await auditWatch(dir, true, this.#o.auditctl).catch(() => undefined)
     await this.#queue
